@@ -1,0 +1,215 @@
+"""The one analysis factory: the same normalisation, words and character grams for the index
+and for queries, with every token carrying its position and its offsets in the stored text."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from importlib.metadata import version
+from pathlib import Path
+
+import jieba
+from whoosh.analysis import Token, Tokenizer
+
+from .normalize import HAN_CLASS, Normalized, normalize
+
+# Bump when tokens change in a way that needs a reindex.
+ANALYZER_VERSION = "1"
+
+jieba.setLogLevel(logging.WARNING)
+
+_PIECES = re.compile(
+    f"(?P<han>[{HAN_CLASS}]+)|(?P<alnum>[0-9a-z\u00c0-\u024f]+(?:[.\\-_+#&'][0-9a-z\u00c0-\u024f]+)*)"
+)
+# A number written with its unit is one word to a reader (2019年, 5月, 30万).
+_UNITS = frozenset("年月日号时分秒元个万亿岁倍")
+
+
+@dataclass(frozen=True)
+class Tok:
+    """A token: its normalised text, its position in the token stream, and its source span."""
+
+    text: str
+    pos: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class AnalyzerConfig:
+    """What shapes the tokens; recorded in the index so queries know they speak its language."""
+
+    userdict: str | None = None
+    synonyms: str | None = None
+
+    def fingerprint(self) -> dict[str, str | None]:
+        return {
+            "analyzer": ANALYZER_VERSION,
+            "jieba": version("jieba"),
+            "opencc": version("opencc"),
+            "whoosh": version("whoosh-reloaded"),
+            "userdict": _file_digest(self.userdict),
+            "synonyms": _file_digest(self.synonyms),
+        }
+
+
+def _file_digest(path: str | None) -> str | None:
+    if not path:
+        return None
+    return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def bigrams(run: str) -> list[str]:
+    """Overlapping character pairs of a Han run; a lone character stands for itself."""
+    if len(run) < 2:
+        return [run] if run else []
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def parse_synonyms(text: str) -> dict[str, tuple[str, ...]]:
+    """Synonym groups, one per line, terms split by commas or spaces; '#' starts a comment."""
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0]
+        terms = [normalize(t).text for t in re.split(r"[,，\s]+", line) if t.strip()]
+        unique = tuple(dict.fromkeys(terms))
+        for term in unique:
+            groups[term] = tuple(t for t in unique if t != term)
+    return groups
+
+
+class Pipeline:
+    """Built once per configuration by build_pipeline; shared by indexing and querying."""
+
+    def __init__(self, config: AnalyzerConfig) -> None:
+        self.config = config
+
+    @cached_property
+    def segmenter(self) -> jieba.Tokenizer:
+        segmenter = jieba.Tokenizer()
+        segmenter.initialize()
+        if self.config.userdict:
+            segmenter.load_userdict(self.config.userdict)
+        return segmenter
+
+    def warm_up(self) -> None:
+        """Load the dictionary now, so the first query or document does not pay for it."""
+        self.segmenter.initialize()
+
+    @cached_property
+    def synonyms(self) -> dict[str, tuple[str, ...]]:
+        if not self.config.synonyms:
+            return {}
+        return parse_synonyms(Path(self.config.synonyms).read_text(encoding="utf-8"))
+
+    @staticmethod
+    @lru_cache(maxsize=8)
+    def normalize(text: str) -> Normalized:
+        """Cached: each stored text is normalised for several fields in a row."""
+        return normalize(text)
+
+    def segment(self, run: str) -> list[tuple[str, int, int]]:
+        """jieba words of a normalised Han run, with offsets inside the run."""
+        return list(self.segmenter.tokenize(run, mode="default", HMM=True))
+
+    def pieces(self, text: str) -> Iterator[tuple[str, str, int]]:
+        """(kind, text, offset) of each Han run or Latin/number word in normalised text."""
+        for match in _PIECES.finditer(text):
+            yield match.lastgroup or "", match.group(), match.start()
+
+    def word_tokens(self, text: str) -> Iterator[Tok]:
+        """Words (jieba search mode for Han, Latin/numbers kept whole) with positions and spans."""
+        norm = self.normalize(text)
+        freq = self.segmenter.FREQ
+        pos = 0
+        for kind, piece, offset in self.pieces(norm.text):
+            if kind == "alnum":
+                end = offset + len(piece)
+                yield self._tok(norm, piece, pos, offset, end)
+                if piece.isdigit() and end < len(norm.text) and norm.text[end] in _UNITS:
+                    yield self._tok(norm, piece + norm.text[end], pos, offset, end + 1)
+                pos += 1
+                continue
+            for word, start, _ in self.segment(piece):
+                start += offset
+                yield self._tok(norm, word, pos, start, start + len(word))
+                if len(word) > 2:  # search mode: the dictionary words inside a long word
+                    for n in (2, 3):
+                        for i in range(len(word) - n + 1):
+                            part = word[i : i + n]
+                            if part != word and freq.get(part):
+                                yield self._tok(norm, part, pos, start + i, start + i + n)
+                for synonym in self.synonyms.get(word, ()):
+                    yield self._tok(norm, synonym, pos, start, start + len(word))
+                pos += 1
+
+    def gram_tokens(self, text: str) -> Iterator[Tok]:
+        """Han bigrams plus each run's last character, so any typed run is findable."""
+        norm = self.normalize(text)
+        pos = 0
+        for kind, piece, offset in self.pieces(norm.text):
+            if kind != "han":
+                continue
+            for i, gram in enumerate(bigrams(piece)):
+                yield self._tok(norm, gram, pos, offset + i, offset + i + len(gram))
+                pos += 1
+            if len(piece) > 1:
+                last = offset + len(piece) - 1
+                yield self._tok(norm, piece[-1], pos, last, last + 1)
+                pos += 1
+
+    @staticmethod
+    def _tok(norm: Normalized, text: str, pos: int, start: int, end: int) -> Tok:
+        source_start, source_end = norm.source_span(start, end)
+        return Tok(text, pos, source_start, source_end)
+
+    def analyzer(self, kind: str) -> WhooshTokenizer:
+        """The Whoosh analyzer for 'words' or 'grams' fields (pickled into the index schema)."""
+        return WhooshTokenizer(self.config, kind)
+
+
+@lru_cache(maxsize=4)
+def build_pipeline(config: AnalyzerConfig = AnalyzerConfig()) -> Pipeline:  # noqa: B008
+    """The factory: one pipeline per configuration, for indexing and for querying alike."""
+    return Pipeline(config)
+
+
+class WhooshTokenizer(Tokenizer):
+    """Adapts the pipeline to Whoosh; pickles as its configuration only."""
+
+    def __init__(self, config: AnalyzerConfig, kind: str) -> None:
+        self.config = config
+        self.kind = kind
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        pipeline = build_pipeline(self.config)
+        source = pipeline.word_tokens if self.kind == "words" else pipeline.gram_tokens
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for tok in source(value):
+            token.text = tok.text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = tok.text
+            if positions:
+                token.pos = start_pos + tok.pos
+            if chars:
+                token.startchar = start_char + tok.start
+                token.endchar = start_char + tok.end
+            yield token

@@ -1,0 +1,232 @@
+"""The speechsearch command: thin over the core; core errors become one-line messages."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import SpeechSearchError
+from .indexing import RunReport, sync
+from .searcher import SearchIndex, SearchRequest
+from .settings import Settings
+
+DEFAULT_CORPUS = Path("corpus")
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index folder (default: $SPEECHSEARCH_INDEX or ./instance/index).",
+)
+
+
+def _settings(index_dir: Path | None, **extra: Any) -> Settings:
+    return Settings.from_env(index_dir=index_dir, **extra)
+
+
+def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the core's exceptions into a one-line message and its exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SpeechSearchError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Chinese full-text search over an archive of news reports and speeches."""
+
+
+def _progress(enabled: bool) -> Callable[[int], None]:
+    """A live counter on a terminal, a plain line every 5,000 documents otherwise."""
+    tty = sys.stderr.isatty()
+
+    def show(count: int) -> None:
+        if tty:
+            if count % 100 == 0:
+                click.echo(f"\r  {count:,} documents", nl=False, err=True)
+        elif count % 5000 == 0:
+            click.echo(f"  {count:,} documents", err=True)
+
+    return show if enabled else (lambda count: None)
+
+
+def _print_report(report: RunReport, verbose: bool) -> None:
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    for line in report.problems:
+        click.echo(f"  {line}", err=True)
+    click.echo(
+        f"{report.mode} ({report.reason or 'up to date check'}) → {report.generation}: "
+        f"added {report.added}, updated {report.updated}, deleted {report.deleted}, "
+        f"unchanged {report.unchanged}, kept {report.kept}; skipped {report.skipped}, "
+        f"warnings {report.warnings}; {report.documents} documents in the index; "
+        f"{report.elapsed_s:.1f}s"
+    )
+
+
+def _index_command(name: str, help_text: str) -> click.Command:
+    @click.option(
+        "--corpus",
+        "corpus",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="Corpus folder or file; repeat for several (default: ./corpus).",
+    )
+    @index_option
+    @click.option("--rebuild", is_flag=True, help="Build a new generation from scratch.")
+    @click.option("--optimize", is_flag=True, help="Merge all segments into one after updating.")
+    @click.option("--max-file-mb", type=float, help="Skip files larger than this (default 20).")
+    @click.option("--procs", type=click.IntRange(1, 16), help="Processes for a full build.")
+    @click.option("-v", "--verbose", is_flag=True, help="Also list ignored files.")
+    @click.option("--quiet", is_flag=True, help="No progress output.")
+    @reports_errors
+    def command(corpus, index_dir, rebuild, optimize, max_file_mb, procs, verbose, quiet) -> None:
+        settings = _settings(
+            index_dir,
+            max_file_bytes=int(max_file_mb * 1048576) if max_file_mb else None,
+            procs=procs,
+        )
+        report = sync(
+            settings,
+            corpus or [DEFAULT_CORPUS],
+            rebuild=rebuild,
+            optimize=optimize,
+            verbose=verbose,
+            progress=_progress(not quiet),
+        )
+        _print_report(report, verbose)
+
+    command.__doc__ = help_text
+    return cli.command(name)(command)
+
+
+_index_command(
+    "index",
+    "Index a corpus: a full build the first time, then only what changed.",
+)
+_index_command(
+    "reindex",
+    "Nightly entry point: bring the index up to date (exit 0 done, 1 failed, 2 usage, 75 locked).",
+)
+
+
+def _human(result: dict[str, Any]) -> str:
+    lines = [f"{result['total']} hits for {result['query']!r} ({result['elapsed_ms']:.1f} ms)"]
+    lines += [f"  note: {n}" for n in result["notices"]]
+    for rank, hit in enumerate(result["hits"], start=1):
+        meta = " · ".join(x for x in (hit["date"], hit["source"]) if x)
+        lines.append(f"{rank:>3}. {hit['title'] or '(无标题)'}  [{hit['id']}]  {meta}")
+        for passage in hit["passages"]:
+            lines.append("     " + _terminal_marks(passage))
+    for suggestion in result["suggestions"]:
+        lines.append(
+            f"  try: {suggestion['query']}  ({suggestion['label']}, {suggestion['total']})"
+        )
+    return "\n".join(lines)
+
+
+def _terminal_marks(html_text: str) -> str:
+    import html
+
+    marked = html_text.replace("<mark>", "\x00").replace("</mark>", "\x01")
+    text = html.unescape(marked)
+    if sys.stdout.isatty():
+        return text.replace("\x00", "\x1b[1;33m").replace("\x01", "\x1b[0m")
+    return text.replace("\x00", "【").replace("\x01", "】")
+
+
+def _json_line(result: dict[str, Any]) -> str:
+    hits = [
+        {
+            "id": h["id"],
+            "title": h["title"],
+            "score": h["score"],
+            "date": h["date"],
+            "source": h["source"],
+            "snippet": " … ".join(h["passages"]),
+        }
+        for h in result["hits"]
+    ]
+    return json.dumps(
+        {
+            "query": result["query"],
+            "total": result["total"],
+            "elapsed_ms": result["elapsed_ms"],
+            "hits": hits,
+        },
+        ensure_ascii=False,
+    )
+
+
+@cli.command()
+@index_option
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per query.")
+@click.argument("query")
+@reports_errors
+def search(index_dir, limit, page, sort, as_json, query) -> None:
+    """Search the index; QUERY '-' reads one query per line from stdin."""
+    searcher = SearchIndex(_settings(index_dir))
+    queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else [query]
+    for text in queries:
+        request = SearchRequest(q=text, size=limit, page=page, sort=sort, facets=False)
+        try:
+            result = searcher.search(request)
+        except SpeechSearchError as exc:
+            if query != "-" or exc.exit_code != 2:
+                raise
+            result = {"query": text, "total": 0, "elapsed_ms": 0.0, "hits": [], "error": str(exc)}
+            click.echo(json.dumps(result, ensure_ascii=False) if as_json else f"error: {exc}")
+            continue
+        click.echo(_json_line(result) if as_json else _human(result))
+
+
+@cli.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors
+def stats(index_dir, as_json) -> None:
+    """Documents, size, last update and analyzer configuration of the index."""
+    info = SearchIndex(_settings(index_dir)).stats()
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"index:       {info['index']} ({info['generation']}, {info['segments']} segments)")
+    click.echo(f"documents:   {info['documents']:,}")
+    click.echo(f"size:        {info['size_bytes'] / 1048576:.1f} MB")
+    click.echo(f"last update: {info['last_update'] or 'unknown'}")
+    run = info["last_run"]
+    if run:
+        click.echo(
+            f"last run:    {run.get('mode')} added {run.get('added')}, "
+            f"updated {run.get('updated')}, "
+            f"deleted {run.get('deleted')}, skipped {run.get('skipped')} in {run.get('elapsed_s')}s"
+        )
+    click.echo("analyzer:    " + ", ".join(f"{k}={v}" for k, v in (info["analyzer"] or {}).items()))
+
+
+def _load_plugins() -> None:
+    """Commands of other packages (webui's `serve`) join here; the core never imports them."""
+    for entry in entry_points(group="speechsearch.commands"):
+        cli.add_command(entry.load(), entry.name)
+
+
+def main() -> None:
+    _load_plugins()
+    cli(prog_name="speechsearch")

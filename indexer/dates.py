@@ -1,0 +1,28 @@
+"""Dates as archives write them: ISO dates and datetimes, and 2019年11月20日."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_CHINESE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
+_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+
+
+def parse_date(value: object) -> dt.date | None:
+    """The calendar date in value, or None when there is none to read (caller warns)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    for pattern in (_ISO_DATE, _CHINESE, _COMPACT):
+        match = pattern.match(value)
+        if match:
+            try:
+                return dt.date(*(int(g) for g in match.groups()))
+            except ValueError:
+                return None
+    return None

@@ -1,0 +1,144 @@
+"""One normalisation for index and query: NFKC, lower case, Traditional→Simplified, Han spaces
+joined; with a map from every normalised offset back to the stored text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import opencc
+
+HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
+HAN_RUN = re.compile(f"[{HAN_CLASS}]+")
+# Horizontal space between two Han characters is a segmenter's cut, not a writer's boundary.
+_HAN_GAP = re.compile(f"(?<=[{HAN_CLASS}])[ \t\u00a0\u200b\ufeff]+(?=[{HAN_CLASS}])")
+
+
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=65536)
+def _fold_char(char: str) -> str:
+    return unicodedata.normalize("NFKC", char).lower()
+
+
+@dataclass(frozen=True)
+class OffsetMap:
+    """Piecewise-linear map from offsets in a derived string to offsets in its source."""
+
+    starts: tuple[int, ...] = (0,)
+    sources: tuple[int, ...] = (0,)
+
+    def __call__(self, pos: int) -> int:
+        i = bisect_right(self.starts, pos) - 1
+        return self.sources[i] + (pos - self.starts[i])
+
+
+IDENTITY = OffsetMap()
+
+
+class _MapBuilder:
+    """Collects breakpoints while a transform walks its input."""
+
+    def __init__(self) -> None:
+        self.starts = [0]
+        self.sources = [0]
+
+    def mark(self, out_pos: int, src_pos: int) -> None:
+        if self.sources[-1] + (out_pos - self.starts[-1]) == src_pos:
+            return
+        if self.starts[-1] == out_pos:
+            self.sources[-1] = src_pos
+        else:
+            self.starts.append(out_pos)
+            self.sources.append(src_pos)
+
+    def build(self) -> OffsetMap:
+        if len(self.starts) == 1 and self.sources[0] == 0:
+            return IDENTITY
+        return OffsetMap(tuple(self.starts), tuple(self.sources))
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Normalised text plus the maps that lead each of its offsets back to the original."""
+
+    text: str
+    maps: tuple[OffsetMap, ...] = ()
+
+    def source_offset(self, pos: int) -> int:
+        for offset_map in reversed(self.maps):
+            pos = offset_map(pos)
+        return pos
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The original text's [start, end) that normalised into text[start:end]."""
+        if end <= start:
+            s = self.source_offset(start)
+            return s, s
+        return self.source_offset(start), self.source_offset(end - 1) + 1
+
+
+def _fold_chars(text: str) -> tuple[str, OffsetMap]:
+    """NFKC + lower case per character, recording where a character grew or shrank."""
+    pieces: list[str] = []
+    builder = _MapBuilder()
+    out = 0
+    for src, char in enumerate(text):
+        folded = _fold_char(char)
+        for k in range(len(folded)):
+            builder.mark(out + k, src)
+        out += len(folded)
+        pieces.append(folded)
+    builder.mark(out, len(text))
+    return "".join(pieces), builder.build()
+
+
+def _to_simplified(text: str) -> str:
+    converted = _t2s().convert(text)
+    if len(converted) == len(text):
+        return converted
+    per_char = "".join(_t2s().convert(c) for c in text)
+    return per_char if len(per_char) == len(text) else text
+
+
+def _join_han(text: str) -> tuple[str, OffsetMap]:
+    gaps = list(_HAN_GAP.finditer(text))
+    if not gaps:
+        return text, IDENTITY
+    builder = _MapBuilder()
+    pieces: list[str] = []
+    last = 0
+    out = 0
+    for gap in gaps:
+        pieces.append(text[last : gap.start()])
+        out += gap.start() - last
+        last = gap.end()
+        builder.mark(out, last)
+    pieces.append(text[last:])
+    return "".join(pieces), builder.build()
+
+
+def normalize(text: str) -> Normalized:
+    """The searchable form of text, with offsets back into it."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        folded = text.lower()
+        fold_map = IDENTITY
+        if len(folded) != len(text):
+            folded, fold_map = _fold_chars(text)
+    else:
+        folded, fold_map = _fold_chars(text)
+    simplified = _to_simplified(folded)
+    joined, join_map = _join_han(simplified)
+    maps = tuple(m for m in (fold_map, join_map) if m is not IDENTITY)
+    return Normalized(joined, maps)
+
+
+def fold(text: str) -> str:
+    """Just the normalised text (queries, verification)."""
+    return normalize(text).text

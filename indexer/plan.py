@@ -1,0 +1,207 @@
+"""A parsed query turned into what the searcher runs: the Whoosh query over words and grams,
+the exact check of each candidate against its stored normalised text, and the strings to mark."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+
+from .analysis import Pipeline, bigrams
+from .query import And, Filter, Node, Not, Or, ParsedQuery, Text
+
+TEXT_FIELDS = ("title", "body")
+EXACT_BOOST = 2.0
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A string that must occur in the field's normalised text (or one of its synonyms)."""
+
+    text: str
+    kind: str  # "han" or "alnum"
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return (self.text, *self.synonyms)
+
+
+@dataclass
+class QueryPlan:
+    """Everything the searcher needs from one query."""
+
+    query: wq.Query
+    node: Node
+    needles: list[str] = field(default_factory=list)
+    positive: list[Unit] = field(default_factory=list)
+    exact: str | None = None
+    units: dict[Text, list[Unit]] = field(default_factory=dict)
+
+    def matches(self, title: str, body: str) -> bool:
+        """Does a candidate really hold the query (grams are only a sieve)?"""
+        return self._eval(self.node, title, body)
+
+    def _eval(self, node: Node, title: str, body: str) -> bool:
+        if isinstance(node, Text):
+            haystacks = (title,) if node.field == "title" else (title, body)
+            return all(
+                any(v in h for v in unit.variants for h in haystacks) for unit in self.units[node]
+            )
+        if isinstance(node, And):
+            return all(self._eval(i, title, body) for i in node.items)
+        if isinstance(node, Or):
+            return any(self._eval(i, title, body) for i in node.items)
+        if isinstance(node, Not):
+            return not self._eval(node.item, title, body)
+        return True  # filters are exact in Whoosh already
+
+
+def units_of(pipeline: Pipeline, text: Text) -> list[Unit]:
+    """Break typed text into the pieces that must each occur: a quoted phrase is one piece;
+    plain text is its jieba words, lone characters glued to a neighbour, numbers with units."""
+    norm = pipeline.normalize(text.text).text
+    pieces = list(pipeline.pieces(norm))
+    if text.phrase:
+        joined = " ".join(p for _, p, _ in pieces) if pieces else ""
+        if not pieces:
+            return []
+        kind = "han" if all(k == "han" for k, _, _ in pieces) else "mixed"
+        return [Unit(norm.strip() if kind != "han" else joined.replace(" ", ""), kind)]
+    units: list[str] = []
+    kinds: list[str] = []
+    previous_end = -1
+    for kind, piece, offset in pieces:
+        if kind == "alnum":
+            units.append(piece)
+            kinds.append("alnum")
+        elif len(piece) == 1 and kinds and kinds[-1] == "alnum" and offset == previous_end:
+            units[-1] += piece  # 2019年: the number and its unit
+            kinds[-1] = "compound"
+        else:
+            for word in _glue_single_chars([w for w, _, _ in pipeline.segment(piece)]):
+                units.append(word)
+                kinds.append("han")
+        previous_end = offset + len(piece)
+    synonyms = pipeline.synonyms
+    return [Unit(u, k, synonyms.get(u, ())) for u, k in zip(units, kinds, strict=True)]
+
+
+def _glue_single_chars(words: list[str]) -> list[str]:
+    """Lone characters (的, 新, a cut mid-word) join the next word, or the previous at the end."""
+    if len(words) <= 1:
+        return words
+    glued: list[str] = []
+    pending = ""
+    for word in words:
+        if len(word) == 1:
+            pending += word
+            continue
+        glued.append(pending + word)
+        pending = ""
+    if pending:
+        if glued:
+            glued[-1] += pending
+        else:
+            glued.append(pending)
+    return glued
+
+
+def _unit_query(pipeline: Pipeline, unit: Unit, fields: tuple[str, ...]) -> wq.Query:
+    alternatives = [
+        _string_query(pipeline, variant, unit.kind, name)
+        for variant in unit.variants
+        for name in fields
+    ]
+    return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
+
+
+def _string_query(pipeline: Pipeline, text: str, kind: str, field_name: str) -> wq.Query:
+    """Words go to the words field, Han runs to their pairs (a lone character: pairs it starts)."""
+    if kind in ("alnum", "compound"):
+        return wq.Term(field_name, text)
+    if kind == "mixed":
+        return wq.And(
+            [
+                _string_query(pipeline, piece, piece_kind, field_name)
+                for piece_kind, piece, _ in pipeline.pieces(text)
+            ]
+        )
+    grams = f"{field_name}_grams"
+    if len(text) == 1:
+        return wq.Or([wq.Term(grams, text), wq.Prefix(grams, text)])
+    return wq.And([wq.Term(grams, g) for g in dict.fromkeys(bigrams(text))])
+
+
+def build_plan(parsed: ParsedQuery, pipeline: Pipeline) -> QueryPlan | None:
+    """The plan for a parsed query, or None when nothing searchable was typed."""
+    if parsed.node is None:
+        return None
+    plan = QueryPlan(query=wq.NullQuery, node=parsed.node)
+    required = _compile(parsed.node, pipeline, plan, negated=False)
+    if required is None:
+        return None
+    boosters: list[wq.Query] = []
+    if parsed.exact:
+        exact = pipeline.normalize(parsed.exact).text
+        plan.exact = exact
+        plan.needles.append(exact)
+        han = "".join(p for k, p, _ in pipeline.pieces(exact) if k == "han")
+        if len(han) > 2 and han in exact:
+            boosters.append(
+                wq.And(
+                    [wq.Term("body_grams", g) for g in dict.fromkeys(bigrams(han))],
+                    boost=EXACT_BOOST,
+                )
+            )
+        for _, piece, _ in pipeline.pieces(exact):
+            for word, _, _ in pipeline.segment(piece) if len(piece) > 1 else ():
+                if len(word) > 1:
+                    boosters.extend(wq.Term(name, word) for name in TEXT_FIELDS)
+    plan.query = wq.AndMaybe(required, wq.Or(boosters)) if boosters else required
+    plan.needles = sorted(set(plan.needles), key=len, reverse=True)
+    return plan
+
+
+def _compile(node: Node, pipeline: Pipeline, plan: QueryPlan, negated: bool) -> wq.Query | None:
+    if isinstance(node, Text):
+        units = units_of(pipeline, node)
+        plan.units[node] = units
+        if not units:
+            return None
+        if not negated:
+            plan.positive.extend(units)
+            plan.needles.extend(v for u in units for v in u.variants)
+        fields = ("title",) if node.field == "title" else TEXT_FIELDS
+        queries = [_unit_query(pipeline, u, fields) for u in units]
+        return queries[0] if len(queries) == 1 else wq.And(queries)
+    if isinstance(node, Filter):
+        return filter_query(node.field, node.value, node.start, node.end)
+    if isinstance(node, Not):
+        inner = _compile(node.item, pipeline, plan, not negated)
+        return wq.Not(inner) if inner is not None else None
+    parts = [q for i in node.items if (q := _compile(i, pipeline, plan, negated)) is not None]
+    if not parts:
+        return None
+    if isinstance(node, Or):
+        return wq.Or(parts)
+    positives = [q for q in parts if not isinstance(q, wq.Not)]
+    negatives = [q.query for q in parts if isinstance(q, wq.Not)]
+    positive = (
+        wq.And(positives) if len(positives) > 1 else (positives[0] if positives else wq.Every())
+    )
+    if not negatives:
+        return positive
+    return wq.AndNot(positive, wq.Or(negatives) if len(negatives) > 1 else negatives[0])
+
+
+def filter_query(
+    name: str, value: str | None = None, start: dt.date | None = None, end: dt.date | None = None
+) -> wq.Query:
+    """Exact filters: source/category values, inclusive date ranges."""
+    if name == "date":
+        low = dt.datetime.combine(start, dt.time()) if start else None
+        high = dt.datetime.combine(end, dt.time.max) if end else None
+        return wq.DateRange("date", low, high)
+    return wq.Term(name, value or "")

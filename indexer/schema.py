@@ -1,0 +1,60 @@
+"""The Whoosh schema: stored text as written, words and character grams from one pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from whoosh import fields
+
+from .analysis import Pipeline
+from .documents import Document
+from .normalize import fold
+
+TITLE_BOOST = 2.5
+
+
+def build_schema(pipeline: Pipeline) -> fields.Schema:
+    """Words carry positions (phrases); grams carry only frequencies (verified against `norm`)."""
+    words = pipeline.analyzer("words")
+    grams = pipeline.analyzer("grams")
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        path=fields.ID(stored=True, sortable=True),
+        hash=fields.ID(stored=True, sortable=True),
+        title=fields.TEXT(analyzer=words, stored=True, field_boost=TITLE_BOOST),
+        body=fields.TEXT(analyzer=words, stored=True),
+        title_grams=fields.TEXT(analyzer=grams, phrase=False, field_boost=TITLE_BOOST),
+        body_grams=fields.TEXT(analyzer=grams, phrase=False),
+        norm=fields.STORED(),
+        date=fields.DATETIME(stored=True, sortable=True),
+        year=fields.ID(stored=False, sortable=True),
+        source=fields.ID(stored=True, sortable=True),
+        category=fields.ID(stored=True, sortable=True),
+        url=fields.STORED(),
+        meta=fields.STORED(),
+    )
+
+
+def to_fields(doc: Document) -> dict[str, object]:
+    """The keyword arguments of writer.add_document for one document."""
+    when = dt.datetime.combine(doc.date, dt.time()) if doc.date else None
+    values: dict[str, object] = {
+        "id": doc.id,
+        "path": doc.path,
+        "hash": doc.content_hash,
+        "title": doc.title,
+        "body": doc.body,
+        "title_grams": doc.title,
+        "body_grams": doc.body,
+        "norm": fold(doc.body),
+        "url": doc.url,
+        "meta": doc.metadata,
+    }
+    if when:
+        values["date"] = when
+        values["year"] = str(doc.date.year)  # type: ignore[union-attr]
+    for name in ("source", "category"):
+        value = getattr(doc, name)
+        if value:
+            values[name] = value
+    return values

@@ -1,0 +1,397 @@
+"""Search over the live generation: ranking, verification, filters, facets, snippets,
+suggestions and related documents; each answer is one plain dict (text, HTML or JSON)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.scoring import BM25F
+
+from .analysis import build_pipeline
+from .dates import parse_date
+from .errors import AnalyzerMismatch, DocumentNotFound, QueryError
+from .indexing import analyzer_config
+from .normalize import fold
+from .plan import QueryPlan, build_plan, filter_query
+from .query import parse
+from .settings import Settings
+from .snippets import find_spans, mark, passages
+from .store import IndexStore
+
+SORTS = ("relevance", "date")
+MAX_PAGE_SIZE = 100
+MAX_QUERY_CHARS = 256
+RERANK_WINDOW = 50
+FACET_FIELDS = ("source", "year")
+FACET_LIMIT = 12
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search as a reader asks for it; validate() says what is wrong in words."""
+
+    q: str
+    page: int = 1
+    size: int = 10
+    sort: str = "relevance"
+    date_from: str | None = None
+    date_to: str | None = None
+    source: str | None = None
+    category: str | None = None
+    facets: bool = True
+    max_query_chars: int = MAX_QUERY_CHARS
+
+    def validate(self) -> tuple[dt.date | None, dt.date | None]:
+        if not self.q or not self.q.strip():
+            raise QueryError("请输入要搜索的词语 (empty query)")
+        if len(self.q) > self.max_query_chars:
+            raise QueryError(
+                f"查询太长：{len(self.q)} 个字符，最多 {self.max_query_chars} 个 (query too long)"
+            )
+        if self.page < 1:
+            raise QueryError("页码从 1 开始 (page must be 1 or more)")
+        if not 1 <= self.size <= MAX_PAGE_SIZE:
+            raise QueryError(f"每页条数应在 1 到 {MAX_PAGE_SIZE} 之间 (size out of range)")
+        if self.sort not in SORTS:
+            raise QueryError("排序只能是 relevance（相关度）或 date（时间）(unknown sort)")
+        bounds = []
+        for label, value in (("起始日期", self.date_from), ("结束日期", self.date_to)):
+            if value in (None, ""):
+                bounds.append(None)
+                continue
+            day = parse_date(value)
+            if day is None:
+                raise QueryError(f"{label}「{value}」看不懂，请写成 2020-01-31 (bad date)")
+            bounds.append(day)
+        if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
+            raise QueryError("起始日期晚于结束日期 (date_from is after date_to)")
+        return bounds[0], bounds[1]
+
+
+def _iso(value: Any) -> str | None:
+    return value.date().isoformat() if isinstance(value, dt.datetime) else None
+
+
+class SearchIndex:
+    """The search core over an index folder; follows new generations and commits by itself."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = IndexStore(settings.index_dir)
+        self.pipeline = build_pipeline(analyzer_config(settings))
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._ix = None
+        self._searcher = None
+        self.pipeline.warm_up()
+
+    # -- opening -------------------------------------------------------------------------
+
+    def _fresh(self):
+        """The searcher of the live state, reopened when a new generation or commit landed."""
+        generation = self.store.require_current()
+        if generation != self._generation or self._searcher is None:
+            ix = self.store.open(generation)
+            built = self.store.analyzer_fingerprint(generation)
+            wanted = self.pipeline.config.fingerprint()
+            if built != wanted:
+                ix.close()
+                changed = sorted(k for k in wanted if (built or {}).get(k) != wanted[k])
+                raise AnalyzerMismatch(
+                    "the index was built with another analyzer configuration "
+                    f"({', '.join(changed)} differ); run `speechsearch reindex` to rebuild it"
+                )
+            self._close()
+            self._ix, self._generation = ix, generation
+            self._searcher = ix.searcher(weighting=BM25F())
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def _close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    # -- search --------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> dict[str, Any]:
+        """Ranked, verified, paginated hits with snippets, facets, notices and suggestions."""
+        began = time.perf_counter()
+        date_from, date_to = request.validate()
+        parsed = parse(request.q)
+        plan = build_plan(parsed, self.pipeline)
+        notices = list(parsed.notices)
+        if plan is None:
+            raise QueryError("查询里没有可以搜索的词语 (nothing searchable in the query)")
+        filters = []
+        if date_from or date_to:
+            filters.append(filter_query("date", start=date_from, end=date_to))
+        if request.source:
+            filters.append(filter_query("source", request.source))
+        if request.category:
+            filters.append(filter_query("category", request.category))
+        query = wq.And([plan.query, *filters]) if filters else plan.query
+        with self._lock:
+            searcher = self._fresh()
+            hits, total, facets = self._run(searcher, query, plan, request)
+            pages = max(1, math.ceil(total / request.size))
+            if request.page > pages and total:
+                raise QueryError(
+                    f"第 {request.page} 页超出范围：共 {pages} 页 (page beyond the last)"
+                )
+            suggestions = [] if total else self._suggest(searcher, plan, parsed.node, filters)
+        return {
+            "query": request.q,
+            "total": total,
+            "elapsed_ms": round((time.perf_counter() - began) * 1000, 2),
+            "page": request.page,
+            "size": request.size,
+            "pages": pages,
+            "sort": request.sort,
+            "filters": {
+                "from": date_from.isoformat() if date_from else None,
+                "to": date_to.isoformat() if date_to else None,
+                "source": request.source,
+                "category": request.category,
+            },
+            "hits": hits,
+            "facets": facets,
+            "notices": notices,
+            "suggestions": suggestions,
+        }
+
+    def _run(self, searcher, query, plan: QueryPlan, request: SearchRequest):
+        wanted = request.page * request.size
+        limit = max(RERANK_WINDOW, wanted * 2)
+        groupedby = (
+            {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
+            if request.facets
+            else None
+        )
+        while True:
+            kwargs: dict[str, Any] = {"limit": limit, "terms": False, "groupedby": groupedby}
+            if request.sort == "date":
+                kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+            results = searcher.search(query, **kwargs)
+            found = results.scored_length()
+            total = len(results)
+            kept = []
+            for hit in results:
+                stored = hit.fields()
+                title = fold(stored.get("title", ""))
+                if not plan.matches(title, stored.get("norm", "")):
+                    continue
+                exact = bool(plan.exact) and (plan.exact in title or plan.exact in stored["norm"])
+                kept.append((exact, hit.score or 0.0, hit.docnum, stored))
+            dropped = found - len(kept)
+            if len(kept) >= wanted or found >= total:
+                break
+            limit *= 4
+        if request.sort == "relevance":
+            kept.sort(key=lambda k: (k[0], k[1]), reverse=True)
+        total = max(total - dropped, len(kept))
+        page = kept[(request.page - 1) * request.size : wanted]
+        hits = [self._hit(stored, score, plan) for _, score, _, stored in page]
+        facets = self._facets(results) if request.facets else {}
+        return hits, total, facets
+
+    def _hit(self, stored: dict[str, Any], score: float, plan: QueryPlan) -> dict[str, Any]:
+        title = stored.get("title", "")
+        body = stored.get("body", "")
+        normalize = self.pipeline.normalize
+        return {
+            "id": stored["id"],
+            "title": title,
+            "title_html": mark(title, find_spans(normalize(title), plan.needles)),
+            "score": round(score, 4),
+            "date": _iso(stored.get("date")),
+            "source": stored.get("source"),
+            "category": stored.get("category"),
+            "url": stored.get("url"),
+            "passages": passages(body, find_spans(normalize(body), plan.needles)),
+        }
+
+    @staticmethod
+    def _facets(results) -> dict[str, list[dict[str, Any]]]:
+        facets = {}
+        for name in FACET_FIELDS:
+            counts = results.groups(name)
+            ordered = sorted(
+                ((k, v) for k, v in counts.items() if k),
+                key=(lambda kv: kv[0]) if name == "year" else (lambda kv: (-kv[1], kv[0])),
+                reverse=name == "year",
+            )
+            facets[name] = [{"value": k, "count": v} for k, v in ordered[:FACET_LIMIT]]
+        return facets
+
+    # -- no results ----------------------------------------------------------------------
+
+    def _count(self, searcher, query) -> int:
+        return len(searcher.search(query, limit=1, terms=False))
+
+    def _suggest(self, searcher, plan: QueryPlan, node, filters) -> list[dict[str, Any]]:
+        """Ways out of an empty result a Chinese reader would try: drop a word, a shorter run,
+        indexed words that start the same way."""
+        suggestions: list[dict[str, Any]] = []
+        units = plan.positive
+        texts = [u.text for u in units]
+        if len(texts) > 1:
+            for i, dropped in enumerate(texts):
+                rest = texts[:i] + texts[i + 1 :]
+                alternative = " ".join(rest)
+                count = self._plain_count(searcher, alternative, filters)
+                if count:
+                    suggestions.append(
+                        {"query": alternative, "label": f"去掉「{dropped}」", "total": count}
+                    )
+        for unit in units:
+            if unit.kind != "han" or len(unit.text) < 3:
+                continue
+            for size in range(len(unit.text) - 1, 1, -1):
+                found = None
+                for start in range(len(unit.text) - size + 1):
+                    part = unit.text[start : start + size]
+                    count = self._plain_count(searcher, part, filters)
+                    if count:
+                        found = {"query": part, "label": f"更短的「{part}」", "total": count}
+                        break
+                if found:
+                    suggestions.append(found)
+                    break
+        reader = searcher.reader()
+        for unit in units[:2]:
+            prefix = unit.text[:2]
+            words = [
+                w.decode("utf-8") if isinstance(w, bytes) else w
+                for w in itertools.islice(reader.expand_prefix("body", prefix), 200)
+            ]
+            words = [w for w in words if w != unit.text]
+            ranked = sorted(words, key=lambda w: -reader.doc_frequency("body", w))[:3]
+            for word in ranked:
+                suggestions.append(
+                    {
+                        "query": word,
+                        "label": f"相近词「{word}」",
+                        "total": reader.doc_frequency("body", word),
+                    }
+                )
+        unique = {s["query"]: s for s in suggestions}
+        return sorted(unique.values(), key=lambda s: -s["total"])[:6]
+
+    def _plain_count(self, searcher, text: str, filters) -> int:
+        plan = build_plan(parse(text), self.pipeline)
+        if plan is None:
+            return 0
+        return self._count(searcher, wq.And([plan.query, *filters]) if filters else plan.query)
+
+    # -- documents -----------------------------------------------------------------------
+
+    def document(self, doc_id: str, q: str | None = None, related: int = 5) -> dict[str, Any]:
+        """The whole stored document, every match of q marked, and related documents."""
+        with self._lock:
+            searcher = self._fresh()
+            docnum = searcher.document_number(id=doc_id)
+            if docnum is None:
+                raise DocumentNotFound(f"没有编号为「{doc_id}」的文档 (no such document)")
+            stored = searcher.stored_fields(docnum)
+            needles: list[str] = []
+            if q and q.strip():
+                plan = build_plan(parse(q[:MAX_QUERY_CHARS]), self.pipeline)
+                needles = plan.needles if plan else []
+            similar = self._related(searcher, docnum, stored, related) if related else []
+        normalize = self.pipeline.normalize
+        body = stored.get("body", "")
+        spans = find_spans(normalize(body), needles)
+        paragraphs = []
+        offset = 0
+        number = 1
+        for line in body.split("\n"):
+            inside = [s for s in spans if s.start < offset + len(line) and s.end > offset]
+            paragraphs.append(mark(body, inside, offset, offset + len(line), first_id=number))
+            number += len(inside)
+            offset += len(line) + 1
+        title = stored.get("title", "")
+        return {
+            "id": stored["id"],
+            "title": title,
+            "title_html": mark(title, find_spans(normalize(title), needles)),
+            "body": body,
+            "paragraphs_html": [p for p in paragraphs if p.strip()],
+            "marks": len(spans),
+            "date": _iso(stored.get("date")),
+            "source": stored.get("source"),
+            "category": stored.get("category"),
+            "url": stored.get("url"),
+            "metadata": stored.get("meta") or {},
+            "related": similar,
+        }
+
+    def _related(self, searcher, docnum: int, stored: dict[str, Any], limit: int):
+        """More like this: the document's most distinctive words, searched as a weighted OR."""
+        counts = Counter(
+            t.text for t in self.pipeline.word_tokens(stored.get("body", "")) if len(t.text) > 1
+        )
+        scored = sorted(
+            ((tf * searcher.idf("body", word), word) for word, tf in counts.items()),
+            reverse=True,
+        )[:15]
+        if not scored:
+            return []
+        terms = [wq.Term("body", word, boost=weight) for weight, word in scored]
+        results = searcher.search(
+            wq.Or(terms), limit=limit + 1, mask=wq.Term("id", stored["id"]), terms=False
+        )
+        return [
+            {
+                "id": hit["id"],
+                "title": hit.get("title", ""),
+                "date": _iso(hit.get("date")),
+                "source": hit.get("source"),
+            }
+            for hit in results[:limit]
+        ]
+
+    # -- state ---------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        """Document count, generation and last update of the live index (raises when unusable)."""
+        with self._lock:
+            searcher = self._fresh()
+            report = self.store.last_report() or {}
+            return {
+                "status": "ok",
+                "documents": searcher.doc_count(),
+                "generation": self._generation,
+                "last_update": report.get("finished"),
+                "last_run": {k: v for k, v in report.items() if k != "problems"},
+            }
+
+    def stats(self) -> dict[str, Any]:
+        """What `speechsearch stats` prints: counts, size, last update, analyzer configuration."""
+        health = self.health()
+        folder = self.store.path(health["generation"])
+        size = sum(p.stat().st_size for p in Path(folder).iterdir() if p.is_file())
+        with self._lock:
+            segments = len(self._fresh().reader().leaf_readers())
+        return {
+            **health,
+            "index": str(self.settings.index_dir),
+            "size_bytes": size,
+            "segments": segments,
+            "analyzer": self.store.analyzer_fingerprint(health["generation"]),
+        }
