@@ -121,51 +121,59 @@ class Pipeline:
         for match in _PIECES.finditer(text):
             yield match.lastgroup or "", match.group(), match.start()
 
-    def word_tokens(self, text: str) -> Iterator[Tok]:
-        """Words (jieba search mode for Han, Latin/numbers kept whole) with positions and spans."""
+    def tokens(self, kind: str, text: str, spans: bool = True) -> Iterator[Tok]:
+        """Tokens of "words" or "grams" for stored text; spans=False leaves start/end in
+        normalised offsets (Whoosh does not need them, and mapping costs)."""
         norm = self.normalize(text)
+        stream = self._words(norm.text) if kind == "words" else self._grams(norm.text)
+        if not spans:
+            return (Tok(*t) for t in stream)
+        return (Tok(t, p, *norm.source_span(s, e)) for t, p, s, e in stream)
+
+    def _words(self, text: str) -> Iterator[tuple[str, int, int, int]]:
+        """Words (jieba search mode for Han, Latin/numbers kept whole) with positions."""
         freq = self.segmenter.FREQ
         pos = 0
-        for kind, piece, offset in self.pieces(norm.text):
+        for kind, piece, offset in self.pieces(text):
             if kind == "alnum":
                 end = offset + len(piece)
-                yield self._tok(norm, piece, pos, offset, end)
-                if piece.isdigit() and end < len(norm.text) and norm.text[end] in _UNITS:
-                    yield self._tok(norm, piece + norm.text[end], pos, offset, end + 1)
+                yield piece, pos, offset, end
+                if piece.isdigit() and end < len(text) and text[end] in _UNITS:
+                    yield piece + text[end], pos, offset, end + 1
                 pos += 1
                 continue
             for word, start, _ in self.segment(piece):
                 start += offset
-                yield self._tok(norm, word, pos, start, start + len(word))
+                yield word, pos, start, start + len(word)
                 if len(word) > 2:  # search mode: the dictionary words inside a long word
                     for n in (2, 3):
                         for i in range(len(word) - n + 1):
                             part = word[i : i + n]
                             if part != word and freq.get(part):
-                                yield self._tok(norm, part, pos, start + i, start + i + n)
+                                yield part, pos, start + i, start + i + n
                 for synonym in self.synonyms.get(word, ()):
-                    yield self._tok(norm, synonym, pos, start, start + len(word))
+                    yield synonym, pos, start, start + len(word)
                 pos += 1
 
-    def gram_tokens(self, text: str) -> Iterator[Tok]:
-        """Han bigrams plus each run's last character, so any typed run is findable."""
-        norm = self.normalize(text)
+    def _grams(self, text: str) -> Iterator[tuple[str, int, int, int]]:
+        """Han bigrams plus each run's last character, so any typed run is findable; Latin words
+        and numbers whole (with their unit: 2019年)."""
         pos = 0
-        for kind, piece, offset in self.pieces(norm.text):
+        for kind, piece, offset in self.pieces(text):
             if kind != "han":
+                end = offset + len(piece)
+                yield piece, pos, offset, end
+                if piece.isdigit() and end < len(text) and text[end] in _UNITS:
+                    yield piece + text[end], pos, offset, end + 1
+                pos += 1
                 continue
             for i, gram in enumerate(bigrams(piece)):
-                yield self._tok(norm, gram, pos, offset + i, offset + i + len(gram))
+                yield gram, pos, offset + i, offset + i + len(gram)
                 pos += 1
             if len(piece) > 1:
                 last = offset + len(piece) - 1
-                yield self._tok(norm, piece[-1], pos, last, last + 1)
+                yield piece[-1], pos, last, last + 1
                 pos += 1
-
-    @staticmethod
-    def _tok(norm: Normalized, text: str, pos: int, start: int, end: int) -> Tok:
-        source_start, source_end = norm.source_span(start, end)
-        return Tok(text, pos, source_start, source_end)
 
     def analyzer(self, kind: str) -> WhooshTokenizer:
         """The Whoosh analyzer for 'words' or 'grams' fields (pickled into the index schema)."""
@@ -199,9 +207,8 @@ class WhooshTokenizer(Tokenizer):
         **kwargs: object,
     ) -> Iterator[Token]:
         pipeline = build_pipeline(self.config)
-        source = pipeline.word_tokens if self.kind == "words" else pipeline.gram_tokens
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for tok in source(value):
+        for tok in pipeline.tokens(self.kind, value, spans=chars):
             token.text = tok.text
             token.boost = 1.0
             token.stopped = False

@@ -126,12 +126,11 @@ def _join_han(text: str) -> tuple[str, OffsetMap]:
 
 def normalize(text: str) -> Normalized:
     """The searchable form of text, with offsets back into it."""
-    if text.isascii() or unicodedata.is_normalized("NFKC", text):
-        folded = text.lower()
-        fold_map = IDENTITY
-        if len(folded) != len(text):
-            folded, fold_map = _fold_chars(text)
-    else:
+    # Whole-text NFKC is fast; when no character grows or shrinks (full-width punctuation and
+    # letters, the common case), characters map one to one and no offset map is needed.
+    folded = unicodedata.normalize("NFKC", text).lower()
+    fold_map = IDENTITY
+    if len(folded) != len(text) or any(len(_fold_char(c)) != 1 for c in set(text)):
         folded, fold_map = _fold_chars(text)
     simplified = _to_simplified(folded)
     joined, join_map = _join_han(simplified)

@@ -118,9 +118,11 @@ def _unit_query(pipeline: Pipeline, unit: Unit, fields: tuple[str, ...]) -> wq.Q
 
 
 def _string_query(pipeline: Pipeline, text: str, kind: str, field_name: str) -> wq.Query:
-    """Words go to the words field, Han runs to their pairs (a lone character: pairs it starts)."""
+    """Latin words and numbers are whole terms; Han runs are their pairs (a lone character: the
+    pairs it starts, or itself at a run's end)."""
+    grams = f"{field_name}_grams"
     if kind in ("alnum", "compound"):
-        return wq.Term(field_name, text)
+        return wq.Term(grams, text)
     if kind == "mixed":
         return wq.And(
             [
@@ -128,7 +130,6 @@ def _string_query(pipeline: Pipeline, text: str, kind: str, field_name: str) -> 
                 for piece_kind, piece, _ in pipeline.pieces(text)
             ]
         )
-    grams = f"{field_name}_grams"
     if len(text) == 1:
         return wq.Or([wq.Term(grams, text), wq.Prefix(grams, text)])
     return wq.And([wq.Term(grams, g) for g in dict.fromkeys(bigrams(text))])
@@ -158,7 +159,7 @@ def build_plan(parsed: ParsedQuery, pipeline: Pipeline) -> QueryPlan | None:
         for _, piece, _ in pipeline.pieces(exact):
             for word, _, _ in pipeline.segment(piece) if len(piece) > 1 else ():
                 if len(word) > 1:
-                    boosters.extend(wq.Term(name, word) for name in TEXT_FIELDS)
+                    boosters.append(wq.Term("title", word))
     plan.query = wq.AndMaybe(required, wq.Or(boosters)) if boosters else required
     plan.needles = sorted(set(plan.needles), key=len, reverse=True)
     return plan

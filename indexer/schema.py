@@ -14,7 +14,9 @@ TITLE_BOOST = 2.5
 
 
 def build_schema(pipeline: Pipeline) -> fields.Schema:
-    """Words carry positions (phrases); grams carry only frequencies (verified against `norm`)."""
+    """Titles as jieba words with positions plus grams; bodies as grams only (Han pairs with
+    frequencies, verified against the stored `norm`): measured, body words cost more to write
+    than they add to finding or ranking (docs/BENCHMARKS.md)."""
     words = pipeline.analyzer("words")
     grams = pipeline.analyzer("grams")
     return fields.Schema(
@@ -22,7 +24,7 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
         path=fields.ID(stored=True, sortable=True),
         hash=fields.ID(stored=True, sortable=True),
         title=fields.TEXT(analyzer=words, stored=True, field_boost=TITLE_BOOST),
-        body=fields.TEXT(analyzer=words, stored=True),
+        body=fields.STORED(),
         title_grams=fields.TEXT(analyzer=grams, phrase=False, field_boost=TITLE_BOOST),
         body_grams=fields.TEXT(analyzer=grams, phrase=False),
         norm=fields.STORED(),

@@ -274,22 +274,20 @@ class SearchIndex:
                     suggestions.append(found)
                     break
         reader = searcher.reader()
-        for unit in units[:2]:
-            prefix = unit.text[:2]
+        for unit in units[:2]:  # title words that start the same way
             words = [
                 w.decode("utf-8") if isinstance(w, bytes) else w
-                for w in itertools.islice(reader.expand_prefix("body", prefix), 200)
+                for w in itertools.islice(reader.expand_prefix("title", unit.text[:2]), 200)
             ]
-            words = [w for w in words if w != unit.text]
-            ranked = sorted(words, key=lambda w: -reader.doc_frequency("body", w))[:3]
-            for word in ranked:
-                suggestions.append(
-                    {
-                        "query": word,
-                        "label": f"相近词「{word}」",
-                        "total": reader.doc_frequency("body", word),
-                    }
-                )
+            for word in sorted(
+                (w for w in words if w != unit.text and len(w) > 1),
+                key=lambda w: -reader.doc_frequency("title", w),
+            )[:3]:
+                count = self._plain_count(searcher, word, filters)
+                if count:
+                    suggestions.append(
+                        {"query": word, "label": f"相近词「{word}」", "total": count}
+                    )
         unique = {s["query"]: s for s in suggestions}
         return sorted(unique.values(), key=lambda s: -s["total"])[:6]
 
@@ -342,17 +340,19 @@ class SearchIndex:
         }
 
     def _related(self, searcher, docnum: int, stored: dict[str, Any], limit: int):
-        """More like this: the document's most distinctive words, searched as a weighted OR."""
+        """More like this: the document's most distinctive character pairs, as a weighted OR."""
         counts = Counter(
-            t.text for t in self.pipeline.word_tokens(stored.get("body", "")) if len(t.text) > 1
+            t.text
+            for t in self.pipeline.tokens("grams", stored.get("body", ""), spans=False)
+            if len(t.text) > 1
         )
         scored = sorted(
-            ((tf * searcher.idf("body", word), word) for word, tf in counts.items()),
+            ((tf * searcher.idf("body_grams", gram), gram) for gram, tf in counts.items()),
             reverse=True,
-        )[:15]
+        )[:25]
         if not scored:
             return []
-        terms = [wq.Term("body", word, boost=weight) for weight, word in scored]
+        terms = [wq.Term("body_grams", gram, boost=weight) for weight, gram in scored]
         results = searcher.search(
             wq.Or(terms), limit=limit + 1, mask=wq.Term("id", stored["id"]), terms=False
         )

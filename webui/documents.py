@@ -1,0 +1,21 @@
+"""The document page `/doc/<id>` and `/api/doc/<id>`: ids are looked up in the index only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from flask.typing import ResponseReturnValue
+
+from .core import search_index
+from .responses import respond
+
+bp = Blueprint("documents", __name__)
+
+
+# merge_slashes=False: an id such as "https://example.cn/a" must reach the index unchanged.
+@bp.get("/doc/<path:doc_id>", endpoint="page", merge_slashes=False)
+@bp.get("/api/doc/<path:doc_id>", endpoint="api", merge_slashes=False)
+def document(doc_id: str) -> ResponseReturnValue:
+    """The whole stored document with every match of ?q= marked, and related documents."""
+    q = request.args.get("q", "").strip() or None
+    found = search_index().document(doc_id, q=q, related=current_app.config["RELATED"])
+    return respond("document.html", found)

@@ -1,0 +1,94 @@
+"""The search page `/` and `/api/search`: one view, one result dict from the core."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+
+from indexer import SearchRequest
+from indexer.errors import QueryError
+
+from .core import search_index
+from .responses import respond, wants_json
+
+bp = Blueprint("search", __name__)
+
+MAX_FILTER_CHARS = 100
+FILTER_LABELS = {"source": "来源", "category": "分类"}
+# Quote pairs of the core's query language, for asking it whether a filter value exists.
+QUOTES = (('"', '"'), ("「", "」"), ("『", "』"), ("“", "”"))
+
+
+@bp.get("/", endpoint="page")
+@bp.get("/api/search", endpoint="api")
+def search() -> ResponseReturnValue:
+    """Results for ?q= (the home page when a reader has not typed anything yet)."""
+    if not wants_json() and not request.args.get("q", "").strip():
+        return render_template("home.html", health=search_index().health())
+    return respond("search.html", search_result(request.args))
+
+
+def search_result(args: Mapping[str, str]) -> dict[str, Any]:
+    """The core's answer to the query string; bad parameters and unknown filters: QueryError."""
+    result = search_index().search(search_request(args))
+    if not result["total"]:
+        for name, label in FILTER_LABELS.items():
+            value = result["filters"][name]
+            if value and not _value_exists(name, value):
+                raise QueryError(f"没有{label}为「{value}」的文档 (unknown {name})")
+    return result
+
+
+def search_request(args: Mapping[str, str]) -> SearchRequest:
+    """A SearchRequest from query-string text; the core validates the rest in its own words."""
+    config = current_app.config
+    size = _whole_number(args, "size", config["PAGE_SIZE"], "每页条数")
+    if not 1 <= size <= config["MAX_PAGE_SIZE"]:
+        raise QueryError(
+            f"每页条数应在 1 到 {config['MAX_PAGE_SIZE']} 之间 (size out of range)"
+        )
+    return SearchRequest(
+        q=args.get("q", "").strip(),
+        page=_whole_number(args, "page", 1, "页码"),
+        size=size,
+        sort=args.get("sort") or "relevance",
+        date_from=args.get("from") or None,
+        date_to=args.get("to") or None,
+        source=_filter_value(args, "source"),
+        category=_filter_value(args, "category"),
+        max_query_chars=config["MAX_QUERY_CHARS"],
+    )
+
+
+def _whole_number(args: Mapping[str, str], name: str, default: int, label: str) -> int:
+    text = args.get(name, "").strip()
+    if not text:
+        return default
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise QueryError(f"{label}「{shown}」应是正整数 ({name} must be a whole number)")
+    return int(text)
+
+
+def _filter_value(args: Mapping[str, str], name: str) -> str | None:
+    value = args.get(name, "").strip()
+    if len(value) > MAX_FILTER_CHARS or any(unicodedata.category(c) == "Cc" for c in value):
+        raise QueryError(f"{FILTER_LABELS[name]}的取值不对 (bad {name} value)")
+    return value or None
+
+
+def _value_exists(name: str, value: str) -> bool:
+    """Does any document carry this source/category? Asked in the core's own `source:` syntax;
+    a value the query language cannot spell is given the benefit of the doubt."""
+    if unicodedata.normalize("NFKC", value) != value:
+        return True
+    for opening, closing in QUOTES:
+        if opening not in value and closing not in value:
+            probe = SearchRequest(q=f"{name}:{opening}{value}{closing}", size=1, facets=False)
+            return search_index().search(probe)["total"] > 0
+    return True
