@@ -93,7 +93,8 @@ class Pipeline:
         segmenter = jieba.Tokenizer()
         segmenter.initialize()
         if self.config.userdict:
-            segmenter.load_userdict(self.config.userdict)
+            with open(self.config.userdict, "rb") as handle:  # jieba leaves a path open
+                segmenter.load_userdict(handle)
         return segmenter
 
     def warm_up(self) -> None:

@@ -22,7 +22,7 @@ from .settings import Settings
 from .store import IndexStore
 
 Progress = Callable[[int], None]
-WRITER_LIMIT_MB = 256
+WRITER_LIMIT_MB = 1024
 
 
 @dataclass

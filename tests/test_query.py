@@ -1,0 +1,71 @@
+"""The query language: operators, fields, dates, and malformed input that never fails."""
+
+import datetime as dt
+
+import pytest
+
+from indexer.query import And, Filter, Not, Or, Text, parse
+
+
+@pytest.mark.parametrize(
+    ("typed", "node"),
+    [
+        ("张羽", Text("张羽")),
+        ('"信息 公益"', Text("信息 公益", phrase=True)),
+        ("“张羽”", Text("张羽", phrase=True)),
+        ("「张羽」", Text("张羽", phrase=True)),
+        ("头条 -抖音", And((Text("头条"), Not(Text("抖音"))))),
+        ("头条 NOT 抖音", And((Text("头条"), Not(Text("抖音"))))),
+        ("title:扶贫", Text("扶贫", field="title")),
+        ("张羽 OR 马云", Or((Text("张羽"), Text("马云")))),
+        ("(张羽 OR 马云) 公益", And((Or((Text("张羽"), Text("马云"))), Text("公益")))),
+        ("source:cctv", Filter("source", value="cctv")),
+        ("COVID-19", Text("COVID-19")),
+        ("（张羽）", Text("张羽")),
+    ],
+)
+def test_syntax(typed: str, node: object) -> None:
+    parsed = parse(typed)
+    assert parsed.node == node
+    assert parsed.notices == ()
+
+
+def test_date_ranges_whole_years_months_and_open_ends() -> None:
+    assert parse("date:[2020-01-01 TO 2020-12-31]").node == Filter(
+        "date", start=dt.date(2020, 1, 1), end=dt.date(2020, 12, 31)
+    )
+    assert parse("date:2020-02").node == Filter(
+        "date", start=dt.date(2020, 2, 1), end=dt.date(2020, 2, 29)
+    )
+    assert parse("date:[2021 TO *]").node == Filter("date", start=dt.date(2021, 1, 1), end=None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ('"信息 公益', ["信息", "公益"]),
+        ("疫情 AND", ["疫情"]),
+        ("(疫情 防控", ["疫情", "防控"]),
+        ("疫情) 防控", ["疫情", "防控"]),
+        ("date:[昨天 TO 今天] 疫情", ["昨天", "TO", "今天", "疫情"]),
+        ("OR 疫情", ["疫情"]),
+    ],
+)
+def test_malformed_syntax_is_searched_as_plain_words_with_a_notice(
+    typed: str, words: list[str]
+) -> None:
+    parsed = parse(typed)
+    assert parsed.notices and "已按普通词语搜索" in parsed.notices[0]
+    texts = parsed.node.items if isinstance(parsed.node, And) else (parsed.node,)
+    assert [t.text for t in texts] == words
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "AND", '""', "()"])
+def test_nothing_searchable(typed: str) -> None:
+    assert parse(typed).node is None
+
+
+def test_exact_string_is_the_typed_words_of_a_plain_query() -> None:
+    assert parse("信息 公益").exact == "信息 公益"
+    assert parse("信息 公益 date:2019").exact == "信息 公益"
+    assert parse("信息 OR 公益").exact is None
