@@ -11,7 +11,6 @@ from whoosh import query as wq
 from .analysis import Pipeline, bigrams
 from .query import And, Filter, Node, Not, Or, ParsedQuery, Text
 
-TEXT_FIELDS = ("title", "body")
 EXACT_BOOST = 2.0
 
 
@@ -108,21 +107,16 @@ def _glue_single_chars(words: list[str]) -> list[str]:
     return glued
 
 
-def _unit_query(pipeline: Pipeline, unit: Unit, fields: tuple[str, ...]) -> wq.Query:
-    alternatives = [
-        _string_query(pipeline, variant, unit.kind, name)
-        for variant in unit.variants
-        for name in fields
-    ]
+def _unit_query(pipeline: Pipeline, unit: Unit, field_name: str) -> wq.Query:
+    alternatives = [_string_query(pipeline, v, unit.kind, field_name) for v in unit.variants]
     return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
 
 def _string_query(pipeline: Pipeline, text: str, kind: str, field_name: str) -> wq.Query:
     """Latin words and numbers are whole terms; Han runs are their pairs (a lone character: the
     pairs it starts, or itself at a run's end)."""
-    grams = f"{field_name}_grams"
     if kind in ("alnum", "compound"):
-        return wq.Term(grams, text)
+        return wq.Term(field_name, text)
     if kind == "mixed":
         return wq.And(
             [
@@ -131,8 +125,8 @@ def _string_query(pipeline: Pipeline, text: str, kind: str, field_name: str) -> 
             ]
         )
     if len(text) == 1:
-        return wq.Or([wq.Term(grams, text), wq.Prefix(grams, text)])
-    return wq.And([wq.Term(grams, g) for g in dict.fromkeys(bigrams(text))])
+        return wq.Or([wq.Term(field_name, text), wq.Prefix(field_name, text)])
+    return wq.And([wq.Term(field_name, g) for g in dict.fromkeys(bigrams(text))])
 
 
 def build_plan(parsed: ParsedQuery, pipeline: Pipeline) -> QueryPlan | None:
@@ -143,7 +137,9 @@ def build_plan(parsed: ParsedQuery, pipeline: Pipeline) -> QueryPlan | None:
     required = _compile(parsed.node, pipeline, plan, negated=False)
     if required is None:
         return None
-    boosters: list[wq.Query] = []
+    boosters: list[wq.Query] = [  # the title boost: units found in the title
+        _unit_query(pipeline, unit, "title_grams") for unit in plan.positive
+    ]
     if parsed.exact:
         exact = pipeline.normalize(parsed.exact).text
         plan.exact = exact
@@ -152,7 +148,7 @@ def build_plan(parsed: ParsedQuery, pipeline: Pipeline) -> QueryPlan | None:
         if len(han) > 2 and han in exact:
             boosters.append(
                 wq.And(
-                    [wq.Term("body_grams", g) for g in dict.fromkeys(bigrams(han))],
+                    [wq.Term("grams", g) for g in dict.fromkeys(bigrams(han))],
                     boost=EXACT_BOOST,
                 )
             )
@@ -174,8 +170,8 @@ def _compile(node: Node, pipeline: Pipeline, plan: QueryPlan, negated: bool) -> 
         if not negated:
             plan.positive.extend(units)
             plan.needles.extend(v for u in units for v in u.variants)
-        fields = ("title",) if node.field == "title" else TEXT_FIELDS
-        queries = [_unit_query(pipeline, u, fields) for u in units]
+        field_name = "title_grams" if node.field == "title" else "grams"
+        queries = [_unit_query(pipeline, u, field_name) for u in units]
         return queries[0] if len(queries) == 1 else wq.And(queries)
     if isinstance(node, Filter):
         return filter_query(node.field, node.value, node.start, node.end)

@@ -14,9 +14,10 @@ TITLE_BOOST = 2.5
 
 
 def build_schema(pipeline: Pipeline) -> fields.Schema:
-    """Titles as jieba words with positions plus grams; bodies as grams only (Han pairs with
-    frequencies, verified against the stored `norm`): measured, body words cost more to write
-    than they add to finding or ranking (docs/BENCHMARKS.md)."""
+    """Recall from one grams field over title and body (Han pairs with frequencies, verified
+    against the stored `norm`); titles also as jieba words with positions and as grams of their
+    own, for title: and the title boost. Body words are not indexed: measured, they cost more
+    to write than they add to finding or ranking (docs/BENCHMARKS.md)."""
     words = pipeline.analyzer("words")
     grams = pipeline.analyzer("grams")
     return fields.Schema(
@@ -25,8 +26,8 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
         hash=fields.ID(stored=True, sortable=True),
         title=fields.TEXT(analyzer=words, stored=True, field_boost=TITLE_BOOST),
         body=fields.STORED(),
+        grams=fields.TEXT(analyzer=grams, phrase=False),
         title_grams=fields.TEXT(analyzer=grams, phrase=False, field_boost=TITLE_BOOST),
-        body_grams=fields.TEXT(analyzer=grams, phrase=False),
         norm=fields.STORED(),
         date=fields.DATETIME(stored=True, sortable=True),
         year=fields.ID(stored=False, sortable=True),
@@ -46,8 +47,8 @@ def to_fields(doc: Document) -> dict[str, object]:
         "hash": doc.content_hash,
         "title": doc.title,
         "body": doc.body,
+        "grams": f"{doc.title}\n{doc.body}",
         "title_grams": doc.title,
-        "body_grams": doc.body,
         "norm": fold(doc.body),
         "url": doc.url,
         "meta": doc.metadata,

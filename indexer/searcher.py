@@ -34,6 +34,7 @@ MAX_QUERY_CHARS = 256
 RERANK_WINDOW = 50
 FACET_FIELDS = ("source", "year")
 FACET_LIMIT = 12
+COUNT_LIMIT = 5000
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,19 @@ class SearchRequest:
         if bounds[0] and bounds[1] and bounds[0] > bounds[1]:
             raise QueryError("起始日期晚于结束日期 (date_from is after date_to)")
         return bounds[0], bounds[1]
+
+
+def _facets(counters: dict[str, Counter]) -> dict[str, list[dict[str, Any]]]:
+    """Facet values with counts: sources by count, years newest first."""
+    facets = {}
+    for name, counts in counters.items():
+        pairs = [(k, v) for k, v in counts.items() if k]
+        if name == "year":
+            pairs.sort(reverse=True)
+        else:
+            pairs.sort(key=lambda kv: (-kv[1], kv[0]))
+        facets[name] = [{"value": k, "count": v} for k, v in pairs[:FACET_LIMIT]]
+    return facets
 
 
 def _iso(value: Any) -> str | None:
@@ -148,7 +162,7 @@ class SearchIndex:
         query = wq.And([plan.query, *filters]) if filters else plan.query
         with self._lock:
             searcher = self._fresh()
-            hits, total, facets = self._run(searcher, query, plan, request)
+            hits, total, exact_total, facets = self._run(searcher, query, plan, request)
             pages = max(1, math.ceil(total / request.size))
             if request.page > pages and total:
                 raise QueryError(
@@ -158,6 +172,7 @@ class SearchIndex:
         return {
             "query": request.q,
             "total": total,
+            "total_exact": exact_total,
             "elapsed_ms": round((time.perf_counter() - began) * 1000, 2),
             "page": request.page,
             "size": request.size,
@@ -176,20 +191,13 @@ class SearchIndex:
         }
 
     def _run(self, searcher, query, plan: QueryPlan, request: SearchRequest):
+        """Top hits verified against their stored text, then totals and facets in one pass."""
         wanted = request.page * request.size
         limit = max(RERANK_WINDOW, wanted * 2)
-        groupedby = (
-            {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACET_FIELDS}
-            if request.facets
-            else None
-        )
+        sortedby = sorting.FieldFacet("date", reverse=True) if request.sort == "date" else None
         while True:
-            kwargs: dict[str, Any] = {"limit": limit, "terms": False, "groupedby": groupedby}
-            if request.sort == "date":
-                kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
-            results = searcher.search(query, **kwargs)
-            found = results.scored_length()
-            total = len(results)
+            results = searcher.search(query, limit=limit, terms=False, sortedby=sortedby)
+            examined = results.scored_length()
             kept = []
             for hit in results:
                 stored = hit.fields()
@@ -197,18 +205,37 @@ class SearchIndex:
                 if not plan.matches(title, stored.get("norm", "")):
                     continue
                 exact = bool(plan.exact) and (plan.exact in title or plan.exact in stored["norm"])
-                kept.append((exact, hit.score or 0.0, hit.docnum, stored))
-            dropped = found - len(kept)
-            if len(kept) >= wanted or found >= total:
+                kept.append((exact, hit.score or 0.0, stored))
+            if len(kept) >= wanted or examined < limit:
                 break
             limit *= 4
         if request.sort == "relevance":
             kept.sort(key=lambda k: (k[0], k[1]), reverse=True)
-        total = max(total - dropped, len(kept))
+        total, exact_total, facets = self._tally(searcher, query, request.facets)
+        if examined < limit:  # every match was examined: the verified count is the truth
+            total, exact_total = len(kept), True
+        else:
+            total = max(total - (examined - len(kept)), len(kept))
         page = kept[(request.page - 1) * request.size : wanted]
-        hits = [self._hit(stored, score, plan) for _, score, _, stored in page]
-        facets = self._facets(results) if request.facets else {}
-        return hits, total, facets
+        hits = [self._hit(stored, score, plan) for _, score, stored in page]
+        return hits, total, exact_total, facets
+
+    @staticmethod
+    def _tally(searcher, query, with_facets: bool):
+        """Matches counted (and faceted) up to COUNT_LIMIT; past it, Whoosh's estimate."""
+        reader = searcher.reader()
+        columns = (
+            [(name, reader.column_reader(name)) for name in FACET_FIELDS] if with_facets else []
+        )
+        counters: dict[str, Counter] = {name: Counter() for name, _ in columns}
+        count = 0
+        for docnum in searcher.docs_for_query(query):
+            count += 1
+            for name, column in columns:
+                counters[name][column[docnum]] += 1
+            if count >= COUNT_LIMIT:
+                return max(count, int(query.estimate_size(reader))), False, _facets(counters)
+        return count, True, _facets(counters)
 
     def _hit(self, stored: dict[str, Any], score: float, plan: QueryPlan) -> dict[str, Any]:
         title = stored.get("title", "")
@@ -226,23 +253,7 @@ class SearchIndex:
             "passages": passages(body, find_spans(normalize(body), plan.needles)),
         }
 
-    @staticmethod
-    def _facets(results) -> dict[str, list[dict[str, Any]]]:
-        facets = {}
-        for name in FACET_FIELDS:
-            counts = results.groups(name)
-            ordered = sorted(
-                ((k, v) for k, v in counts.items() if k),
-                key=(lambda kv: kv[0]) if name == "year" else (lambda kv: (-kv[1], kv[0])),
-                reverse=name == "year",
-            )
-            facets[name] = [{"value": k, "count": v} for k, v in ordered[:FACET_LIMIT]]
-        return facets
-
     # -- no results ----------------------------------------------------------------------
-
-    def _count(self, searcher, query) -> int:
-        return len(searcher.search(query, limit=1, terms=False))
 
     def _suggest(self, searcher, plan: QueryPlan, node, filters) -> list[dict[str, Any]]:
         """Ways out of an empty result a Chinese reader would try: drop a word, a shorter run,
@@ -295,7 +306,8 @@ class SearchIndex:
         plan = build_plan(parse(text), self.pipeline)
         if plan is None:
             return 0
-        return self._count(searcher, wq.And([plan.query, *filters]) if filters else plan.query)
+        query = wq.And([plan.query, *filters]) if filters else plan.query
+        return self._tally(searcher, query, False)[0]
 
     # -- documents -----------------------------------------------------------------------
 
@@ -347,12 +359,12 @@ class SearchIndex:
             if len(t.text) > 1
         )
         scored = sorted(
-            ((tf * searcher.idf("body_grams", gram), gram) for gram, tf in counts.items()),
+            ((tf * searcher.idf("grams", gram), gram) for gram, tf in counts.items()),
             reverse=True,
         )[:25]
         if not scored:
             return []
-        terms = [wq.Term("body_grams", gram, boost=weight) for weight, gram in scored]
+        terms = [wq.Term("grams", gram, boost=weight) for weight, gram in scored]
         results = searcher.search(
             wq.Or(terms), limit=limit + 1, mask=wq.Term("id", stored["id"]), terms=False
         )
