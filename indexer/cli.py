@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
@@ -41,6 +42,15 @@ def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except SpeechSearchError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except Exception as exc:  # a bug: one line for the user, the trace on request
+            if os.environ.get("SPEECHSEARCH_DEBUG"):
+                raise
+            click.echo(
+                f"error: unexpected {type(exc).__name__}: {exc} "
+                "(set SPEECHSEARCH_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            sys.exit(1)
 
     return wrapper
 
