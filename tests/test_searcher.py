@@ -4,11 +4,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import SEED_ID, write_jsonl
 
 from indexer import SearchIndex, SearchRequest, Settings
 from indexer.errors import AnalyzerMismatch, DocumentNotFound, IndexMissing, QueryError
 from indexer.normalize import fold
-from conftest import SEED_ID, write_jsonl
 
 
 def search(index: SearchIndex, q: str, **kwargs: object) -> dict:
