@@ -59,9 +59,9 @@ class _OnlyMarks(HTMLParser):
         self.tags.append(tag)
 
 
-_TEXT = st.lists(
-    st.sampled_from(list("张羽谈信息公益 <>&\"'\n，。Ａa1") + ["<mark>", "</b>"])
-).map("".join)
+_TEXT = st.lists(st.sampled_from(list("张羽谈信息公益 <>&\"'\n，。Ａa1") + ["<mark>", "</b>"])).map(
+    "".join
+)
 
 
 @given(_TEXT, st.lists(st.sampled_from(["张羽", "信息公益", "a1", "<", "羽"]), max_size=3))
