@@ -33,6 +33,7 @@ class QueryPlan:
 
     query: wq.Query
     node: Node
+    required: wq.Query = wq.NullQuery
     needles: list[str] = field(default_factory=list)
     positive: list[Unit] = field(default_factory=list)
     exact: str | None = None
@@ -145,7 +146,7 @@ def build_plan(parsed: ParsedQuery, pipeline: Pipeline) -> QueryPlan | None:
         plan.exact = exact
         plan.needles.append(exact)
         han = "".join(p for k, p, _ in pipeline.pieces(exact) if k == "han")
-        if len(han) > 2 and han in exact:
+        if len(han) > 2 and han in exact and len(plan.positive) > 1:
             boosters.append(
                 wq.And(
                     [wq.Term("grams", g) for g in dict.fromkeys(bigrams(han))],
@@ -156,6 +157,7 @@ def build_plan(parsed: ParsedQuery, pipeline: Pipeline) -> QueryPlan | None:
             for word, _, _ in pipeline.segment(piece) if len(piece) > 1 else ():
                 if len(word) > 1:
                     boosters.append(wq.Term("title", word))
+    plan.required = required
     plan.query = wq.AndMaybe(required, wq.Or(boosters)) if boosters else required
     plan.needles = sorted(set(plan.needles), key=len, reverse=True)
     return plan

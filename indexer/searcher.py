@@ -35,6 +35,7 @@ RERANK_WINDOW = 50
 FACET_FIELDS = ("source", "year")
 FACET_LIMIT = 12
 COUNT_LIMIT = 5000
+SCORE_ALL = 1000
 
 
 @dataclass(frozen=True)
@@ -79,19 +80,6 @@ class SearchRequest:
         return bounds[0], bounds[1]
 
 
-def _facets(counters: dict[str, Counter]) -> dict[str, list[dict[str, Any]]]:
-    """Facet values with counts: sources by count, years newest first."""
-    facets = {}
-    for name, counts in counters.items():
-        pairs = [(k, v) for k, v in counts.items() if k]
-        if name == "year":
-            pairs.sort(reverse=True)
-        else:
-            pairs.sort(key=lambda kv: (-kv[1], kv[0]))
-        facets[name] = [{"value": k, "count": v} for k, v in pairs[:FACET_LIMIT]]
-    return facets
-
-
 def _iso(value: Any) -> str | None:
     return value.date().isoformat() if isinstance(value, dt.datetime) else None
 
@@ -107,6 +95,7 @@ class SearchIndex:
         self._generation: str | None = None
         self._ix = None
         self._searcher = None
+        self._columns: dict[tuple[int, str], Any] = {}
         self.pipeline.warm_up()
 
     # -- opening -------------------------------------------------------------------------
@@ -159,10 +148,9 @@ class SearchIndex:
             filters.append(filter_query("source", request.source))
         if request.category:
             filters.append(filter_query("category", request.category))
-        query = wq.And([plan.query, *filters]) if filters else plan.query
         with self._lock:
             searcher = self._fresh()
-            hits, total, exact_total, facets = self._run(searcher, query, plan, request)
+            hits, total, exact_total, facets = self._run(searcher, plan, filters, request)
             pages = max(1, math.ceil(total / request.size))
             if request.page > pages and total:
                 raise QueryError(
@@ -190,10 +178,14 @@ class SearchIndex:
             "suggestions": suggestions,
         }
 
-    def _run(self, searcher, query, plan: QueryPlan, request: SearchRequest):
-        """Top hits verified against their stored text, then totals and facets in one pass."""
+    def _run(self, searcher, plan: QueryPlan, filters, request: SearchRequest):
+        """Top hits verified against their stored text; totals and facets from the same pass
+        when it saw every match, else from one bounded counting pass."""
+        query = wq.And([plan.query, *filters]) if filters else plan.query
         wanted = request.page * request.size
-        limit = max(RERANK_WINDOW, wanted * 2)
+        limit: int | None = max(RERANK_WINDOW, wanted * 2)
+        if plan.required.estimate_size(searcher.reader()) <= SCORE_ALL:
+            limit = None  # few candidates: one pass scores, verifies and counts them all
         sortedby = sorting.FieldFacet("date", reverse=True) if request.sort == "date" else None
         while True:
             results = searcher.search(query, limit=limit, terms=False, sortedby=sortedby)
@@ -205,37 +197,54 @@ class SearchIndex:
                 if not plan.matches(title, stored.get("norm", "")):
                     continue
                 exact = bool(plan.exact) and (plan.exact in title or plan.exact in stored["norm"])
-                kept.append((exact, hit.score or 0.0, stored))
-            if len(kept) >= wanted or examined < limit:
+                kept.append((exact, hit.score or 0.0, hit.docnum, stored))
+            if limit is None or len(kept) >= wanted or examined < limit:
                 break
             limit *= 4
         if request.sort == "relevance":
             kept.sort(key=lambda k: (k[0], k[1]), reverse=True)
-        total, exact_total, facets = self._tally(searcher, query, request.facets)
-        if examined < limit:  # every match was examined: the verified count is the truth
+        if limit is None or examined < limit:  # every match was examined and verified
             total, exact_total = len(kept), True
+            docnums = [k[2] for k in kept] if request.facets else []
         else:
+            required = wq.And([plan.required, *filters]) if filters else plan.required
+            total, exact_total, docnums = self._count(searcher, required, request.facets)
             total = max(total - (examined - len(kept)), len(kept))
+        facets = self._facets(searcher, docnums) if request.facets else {}
         page = kept[(request.page - 1) * request.size : wanted]
-        hits = [self._hit(stored, score, plan) for _, score, stored in page]
+        hits = [self._hit(stored, score, plan) for _, score, _, stored in page]
         return hits, total, exact_total, facets
 
     @staticmethod
-    def _tally(searcher, query, with_facets: bool):
-        """Matches counted (and faceted) up to COUNT_LIMIT; past it, Whoosh's estimate."""
-        reader = searcher.reader()
-        columns = (
-            [(name, reader.column_reader(name)) for name in FACET_FIELDS] if with_facets else []
-        )
-        counters: dict[str, Counter] = {name: Counter() for name, _ in columns}
-        count = 0
-        for docnum in searcher.docs_for_query(query):
-            count += 1
-            for name, column in columns:
-                counters[name][column[docnum]] += 1
-            if count >= COUNT_LIMIT:
-                return max(count, int(query.estimate_size(reader))), False, _facets(counters)
-        return count, True, _facets(counters)
+    def _count(searcher, query, keep_docnums: bool) -> tuple[int, bool, list[int]]:
+        """Matches counted up to COUNT_LIMIT; past it, Whoosh's estimate (not exact)."""
+        docnums = list(itertools.islice(searcher.docs_for_query(query), COUNT_LIMIT))
+        if len(docnums) < COUNT_LIMIT:
+            return len(docnums), True, docnums if keep_docnums else []
+        estimate = max(len(docnums), int(query.estimate_size(searcher.reader())))
+        return estimate, False, docnums if keep_docnums else []
+
+    def _facets(self, searcher, docnums: list[int]) -> dict[str, list[dict[str, Any]]]:
+        """Facet values with counts: sources by count, years newest first."""
+        facets = {}
+        for name in FACET_FIELDS:
+            column = self._column(searcher, name)
+            counts = Counter(column[d] for d in docnums)
+            pairs = [(k, v) for k, v in counts.items() if k]
+            if name == "year":
+                pairs.sort(reverse=True)
+            else:
+                pairs.sort(key=lambda kv: (-kv[1], kv[0]))
+            facets[name] = [{"value": k, "count": v} for k, v in pairs[:FACET_LIMIT]]
+        return facets
+
+    def _column(self, searcher, name: str):
+        """Column readers cost a file open and an offsets read: one per searcher."""
+        key = (id(searcher), name)
+        if key not in self._columns:
+            self._columns = {k: v for k, v in self._columns.items() if k[0] == id(searcher)}
+            self._columns[key] = searcher.reader().column_reader(name)
+        return self._columns[key]
 
     def _hit(self, stored: dict[str, Any], score: float, plan: QueryPlan) -> dict[str, Any]:
         title = stored.get("title", "")
@@ -306,8 +315,8 @@ class SearchIndex:
         plan = build_plan(parse(text), self.pipeline)
         if plan is None:
             return 0
-        query = wq.And([plan.query, *filters]) if filters else plan.query
-        return self._tally(searcher, query, False)[0]
+        query = wq.And([plan.required, *filters]) if filters else plan.required
+        return self._count(searcher, query, False)[0]
 
     # -- documents -----------------------------------------------------------------------
 
