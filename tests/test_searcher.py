@@ -171,3 +171,19 @@ def test_health_reports_documents_and_generation(seed_index: SearchIndex) -> Non
     health = seed_index.health()
     assert health["documents"] == 7 and health["generation"] == "gen-000001"
     assert health["last_run"]["added"] == 7
+
+
+def test_synonyms_and_user_dictionary_apply_to_queries(build_index, tmp_path: Path) -> None:
+    corpus = write_jsonl(
+        tmp_path / "c.jsonl",
+        [
+            {"id": "cctv", "title": "央视报道", "body": "央视今天报道了乌镇的会议。"},
+            {"id": "other", "title": "别的", "body": "中央电视台的节目。"},
+        ],
+    )
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("央视, 中央电视台\n", encoding="utf-8")
+    index = SearchIndex(build_index(corpus, synonyms=synonyms))
+    result = search(index, "中央电视台")
+    assert sorted(ids(result)) == ["cctv", "other"]
+    assert "<mark>央视</mark>" in " ".join(result["hits"][ids(result).index("cctv")]["passages"])
