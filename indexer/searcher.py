@@ -19,7 +19,7 @@ from whoosh.scoring import BM25F
 
 from .analysis import build_pipeline
 from .dates import parse_date
-from .errors import AnalyzerMismatch, DocumentNotFound, QueryError
+from .errors import AnalyzerMismatch, DocumentNotFound, IndexUnreadable, QueryError
 from .indexing import analyzer_config
 from .normalize import fold
 from .plan import QueryPlan, build_plan, filter_query
@@ -93,7 +93,6 @@ class SearchIndex:
         self.pipeline = build_pipeline(analyzer_config(settings))
         self._lock = threading.Lock()
         self._generation: str | None = None
-        self._ix = None
         self._searcher = None
         self._columns: dict[tuple[int, str], Any] = {}
         self.pipeline.warm_up()
@@ -101,7 +100,19 @@ class SearchIndex:
     # -- opening -------------------------------------------------------------------------
 
     def _fresh(self):
-        """The searcher of the live state, reopened when a new generation or commit landed."""
+        """The searcher of the live state; a reindex switching files underneath gets a retry."""
+        for attempt in range(3):
+            try:
+                return self._reopen()
+            except (IndexUnreadable, OSError):
+                self._close()
+                if attempt == 2:
+                    raise
+                time.sleep(0.05)
+        raise AssertionError("unreachable")
+
+    def _reopen(self):
+        """Reopen when a new generation was published or a commit landed."""
         generation = self.store.require_current()
         if generation != self._generation or self._searcher is None:
             ix = self.store.open(generation)
@@ -115,9 +126,10 @@ class SearchIndex:
                     f"({', '.join(changed)} differ); run `speechsearch reindex` to rebuild it"
                 )
             self._close()
-            self._ix, self._generation = ix, generation
+            self._generation = generation
             self._searcher = ix.searcher(weighting=BM25F())
         elif not self._searcher.up_to_date():
+            # refresh() recycles the old reader: what it does not reuse, it closes itself.
             self._searcher = self._searcher.refresh()
         return self._searcher
 
