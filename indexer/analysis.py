@@ -17,8 +17,8 @@ from whoosh.analysis import Token, Tokenizer
 
 from .normalize import HAN_CLASS, Normalized, normalize
 
-# Bump when tokens change in a way that needs a reindex.
-ANALYZER_VERSION = "1"
+# Bump when tokens or the schema change in a way that needs a reindex.
+ANALYZER_VERSION = "2"
 
 jieba.setLogLevel(logging.WARNING)
 

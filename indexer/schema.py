@@ -31,6 +31,7 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
         norm=fields.STORED(),
         date=fields.DATETIME(stored=True, sortable=True),
         year=fields.ID(stored=False, sortable=True),
+        day=fields.NUMERIC(int, bits=32, sortable=True, default=0),  # undated sorts last
         source=fields.ID(stored=True, sortable=True),
         category=fields.ID(stored=True, sortable=True),
         url=fields.STORED(),
@@ -56,6 +57,7 @@ def to_fields(doc: Document) -> dict[str, object]:
     if when:
         values["date"] = when
         values["year"] = str(doc.date.year)  # type: ignore[union-attr]
+        values["day"] = int(doc.date.strftime("%Y%m%d"))  # type: ignore[union-attr]
     for name in ("source", "category"):
         value = getattr(doc, name)
         if value:

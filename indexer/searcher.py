@@ -36,6 +36,7 @@ FACET_FIELDS = ("source", "year")
 FACET_LIMIT = 12
 COUNT_LIMIT = 5000
 SCORE_ALL = 1000
+SUGGESTION_PROBES = 12
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ class SearchRequest:
     category: str | None = None
     facets: bool = True
     max_query_chars: int = MAX_QUERY_CHARS
+
+    def value_filters(self) -> list[tuple[str, str, str]]:
+        """(field, label, value) of the exact-value filters asked for."""
+        named = (("source", "来源", self.source), ("category", "分类", self.category))
+        return [(name, label, value) for name, label, value in named if value]
 
     def validate(self) -> tuple[dt.date | None, dt.date | None]:
         if not self.q or not self.q.strip():
@@ -156,19 +162,19 @@ class SearchIndex:
         filters = []
         if date_from or date_to:
             filters.append(filter_query("date", start=date_from, end=date_to))
-        if request.source:
-            filters.append(filter_query("source", request.source))
-        if request.category:
-            filters.append(filter_query("category", request.category))
+        filters.extend(filter_query(name, value) for name, _, value in request.value_filters())
         with self._lock:
             searcher = self._fresh()
+            for name, label, value in request.value_filters():
+                if not searcher.reader().doc_frequency(name, value):
+                    raise QueryError(f"没有{label}为「{value}」的文档 (unknown {name})")
             hits, total, exact_total, facets = self._run(searcher, plan, filters, request)
             pages = max(1, math.ceil(total / request.size))
             if request.page > pages and total:
                 raise QueryError(
                     f"第 {request.page} 页超出范围：共 {pages} 页 (page beyond the last)"
                 )
-            suggestions = [] if total else self._suggest(searcher, plan, parsed.node, filters)
+            suggestions = [] if total else self._suggest(searcher, plan, filters)
         return {
             "query": request.q,
             "total": total,
@@ -198,7 +204,8 @@ class SearchIndex:
         limit: int | None = max(RERANK_WINDOW, wanted * 2)
         if plan.required.estimate_size(searcher.reader()) <= SCORE_ALL:
             limit = None  # few candidates: one pass scores, verifies and counts them all
-        sortedby = sorting.FieldFacet("date", reverse=True) if request.sort == "date" else None
+        by_date = request.sort == "date"
+        sortedby = sorting.FieldFacet("day", reverse=True) if by_date else None
         while True:
             results = searcher.search(query, limit=limit, terms=False, sortedby=sortedby)
             examined = results.scored_length()
@@ -209,7 +216,8 @@ class SearchIndex:
                 if not plan.matches(title, stored.get("norm", "")):
                     continue
                 exact = bool(plan.exact) and (plan.exact in title or plan.exact in stored["norm"])
-                kept.append((exact, hit.score or 0.0, hit.docnum, stored))
+                score = None if by_date else hit.score  # a date sort's "score" is its sort key
+                kept.append((exact, score, hit.docnum, stored))
             if limit is None or len(kept) >= wanted or examined < limit:
                 break
             limit *= 4
@@ -258,7 +266,7 @@ class SearchIndex:
             self._columns[key] = searcher.reader().column_reader(name)
         return self._columns[key]
 
-    def _hit(self, stored: dict[str, Any], score: float, plan: QueryPlan) -> dict[str, Any]:
+    def _hit(self, stored: dict[str, Any], score: float | None, plan: QueryPlan) -> dict[str, Any]:
         title = stored.get("title", "")
         body = stored.get("body", "")
         normalize = self.pipeline.normalize
@@ -266,7 +274,7 @@ class SearchIndex:
             "id": stored["id"],
             "title": title,
             "title_html": mark(title, find_spans(normalize(title), plan.needles)),
-            "score": round(score, 4),
+            "score": None if score is None else round(score, 4),
             "date": _iso(stored.get("date")),
             "source": stored.get("source"),
             "category": stored.get("category"),
@@ -276,52 +284,46 @@ class SearchIndex:
 
     # -- no results ----------------------------------------------------------------------
 
-    def _suggest(self, searcher, plan: QueryPlan, node, filters) -> list[dict[str, Any]]:
+    def _suggest(self, searcher, plan: QueryPlan, filters) -> list[dict[str, Any]]:
         """Ways out of an empty result a Chinese reader would try: drop a word, a shorter run,
-        indexed words that start the same way."""
-        suggestions: list[dict[str, Any]] = []
-        units = plan.positive
-        texts = [u.text for u in units]
-        if len(texts) > 1:
+        title words that start the same way; at most SUGGESTION_PROBES counts, however long
+        the query."""
+        budget = iter(range(SUGGESTION_PROBES))
+        found: dict[str, dict[str, Any]] = {}
+
+        def probe(text: str, label: str) -> bool:
+            if text in found or next(budget, None) is None:
+                return False
+            count = self._plain_count(searcher, text, filters)
+            if count:
+                found[text] = {"query": text, "label": label, "total": count}
+            return bool(count)
+
+        texts = [u.text for u in plan.positive]
+        if 1 < len(texts) <= 6:
             for i, dropped in enumerate(texts):
-                rest = texts[:i] + texts[i + 1 :]
-                alternative = " ".join(rest)
-                count = self._plain_count(searcher, alternative, filters)
-                if count:
-                    suggestions.append(
-                        {"query": alternative, "label": f"去掉「{dropped}」", "total": count}
-                    )
-        for unit in units:
-            if unit.kind != "han" or len(unit.text) < 3:
+                probe(" ".join(texts[:i] + texts[i + 1 :]), f"去掉「{dropped}」")
+        for unit in plan.positive[:2]:
+            run = unit.text[:12]
+            if unit.kind != "han" or len(run) < 3:
                 continue
-            for size in range(len(unit.text) - 1, 1, -1):
-                found = None
-                for start in range(len(unit.text) - size + 1):
-                    part = unit.text[start : start + size]
-                    count = self._plain_count(searcher, part, filters)
-                    if count:
-                        found = {"query": part, "label": f"更短的「{part}」", "total": count}
-                        break
-                if found:
-                    suggestions.append(found)
+            for size in range(len(run) - 1, 1, -1):  # the longest prefix or suffix that exists
+                if probe(run[:size], f"更短的「{run[:size]}」") or probe(
+                    run[-size:], f"更短的「{run[-size:]}」"
+                ):
                     break
         reader = searcher.reader()
-        for unit in units[:2]:  # title words that start the same way
-            words = [
+        for unit in plan.positive[:2]:
+            words = {
                 w.decode("utf-8") if isinstance(w, bytes) else w
                 for w in itertools.islice(reader.expand_prefix("title", unit.text[:2]), 200)
-            ]
+            }
             for word in sorted(
                 (w for w in words if w != unit.text and len(w) > 1),
                 key=lambda w: -reader.doc_frequency("title", w),
             )[:3]:
-                count = self._plain_count(searcher, word, filters)
-                if count:
-                    suggestions.append(
-                        {"query": word, "label": f"相近词「{word}」", "total": count}
-                    )
-        unique = {s["query"]: s for s in suggestions}
-        return sorted(unique.values(), key=lambda s: -s["total"])[:6]
+                probe(word, f"相近词「{word}」")
+        return sorted(found.values(), key=lambda s: -s["total"])[:6]
 
     def _plain_count(self, searcher, text: str, filters) -> int:
         plan = build_plan(parse(text), self.pipeline)

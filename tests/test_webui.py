@@ -1,5 +1,4 @@
-"""The web app through Flask's test client over a real index: every route, every bad input,
-escaping, headers, settings and the `serve` command."""
+"""Every route, bad input, escape, header and setting over a real index, and `serve`."""
 
 from __future__ import annotations
 
@@ -7,6 +6,7 @@ import contextlib
 import html
 import json
 import logging
+import random
 import re
 import socket
 import subprocess
@@ -25,6 +25,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from indexer import SearchIndex, SearchRequest, Settings, sync
+from indexer.errors import UsageError
 from webui import SECURITY_HEADERS, create_app
 from webui.serve import serve
 
@@ -50,8 +51,7 @@ SPEECHES = 24  # news items that quote 张羽; with the seed speech: 25 hits, 3 
 
 
 def news_records() -> list[dict[str, Any]]:
-    """Thirty dated news items from five sources over six years, most of them quoting 张羽,
-    plus a hostile document and one whose id looks like a URL."""
+    """30 dated news items (5 sources, 6 years, most quote 张羽), a hostile one, an odd id."""
     records = []
     for n in range(NEWS_COUNT):
         topic, category = TOPICS[n % len(TOPICS)]
@@ -71,7 +71,7 @@ def news_records() -> list[dict[str, Any]]:
                         f"论坛期间还发布了{city}{topic}案例集，收录了{n + 3}个项目。",
                     ]
                 ),
-                "date": f"{year}-{n * 5 % 12 + 1:02d}-{n * 7 % 28 + 1:02d}",
+                "date": f"{year}-{n * 5 % 12 + 1:02d}-{n * 11 % 28 + 1:02d}",
                 "source": SOURCES[n % len(SOURCES)],
                 "category": category,
                 "url": f"https://news.example.cn/{year}/{n:02d}.html",
@@ -94,10 +94,10 @@ def news_records() -> list[dict[str, Any]]:
 
 
 def build_web_index(folder: Path) -> Path:
-    """The news corpus and the seed speech, indexed by the real pipeline under folder."""
+    """News plus the seed speech alone (corpus/ grows; counts must not), really indexed."""
     corpus = write_jsonl(folder / "corpus" / "news.jsonl", news_records())
     settings = Settings.from_env(index_dir=folder / "index", procs=1)
-    sync(settings, [corpus, SEED_CORPUS])
+    sync(settings, [corpus, SEED_CORPUS / f"{SEED_ID}.txt"])
     return settings.index_dir
 
 
@@ -193,7 +193,7 @@ def test_blank_query_shows_the_home_page(client: FlaskClient) -> None:
 def test_results_mark_matches_and_keep_the_query(client: FlaskClient) -> None:
     text = page(client, "/?q=张羽")
     assert "共 <strong>25</strong> 条结果，第 1 / 3 页" in text
-    assert re.search(r"用时 \d+ 毫秒", text)
+    assert re.search(r"用时 \d+(\.\d)? 毫秒", text)
     assert text.count('<li class="hit">') == 10
     assert "<mark>张羽</mark>" in text
     assert 'value="张羽"' in text
@@ -209,7 +209,7 @@ def test_pagination_links_are_shareable(client: FlaskClient) -> None:
     second = page(client, "/?q=张羽&page=2")
     assert "第 2 / 3 页" in second
     assert '<span class="current" aria-current="page">2</span>' in second
-    assert links(second, r'^/\?q=张羽$') == ["/?q=张羽"] * 2  # previous and page 1
+    assert links(second, r"^/\?q=张羽$") == ["/?q=张羽"] * 2  # previous and page 1
     ids = {h["id"] for p in (1, 2, 3) for h in api(client, f"/api/search?q=张羽&page={p}")["hits"]}
     assert len(ids) == 25
 
@@ -222,6 +222,13 @@ def test_sort_by_date_orders_newest_first(client: FlaskClient) -> None:
     assert '<span class="sort-option" aria-current="true">时间</span>' in text
     assert links(text, r"page=2")[0] == "/?q=张羽&sort=date&page=2"
     assert '<a class="sort-option" href="/?q=%E5%BC%A0%E7%BE%BD">相关度</a>' in text
+
+
+def test_sort_by_date_puts_undated_documents_last(client: FlaskClient) -> None:
+    hits = api(client, "/api/search?q=张羽&sort=date&size=50")["hits"]
+    dates = [h["date"] for h in hits]
+    assert None in dates and dates[: dates.index(None)] == [d for d in dates if d]
+    assert {h["score"] for h in hits} == {None}, "a date sort has no relevance score to show"
 
 
 def test_date_filter_and_year_facet(client: FlaskClient) -> None:
@@ -308,7 +315,7 @@ def test_document_page_marks_every_match(client: FlaskClient) -> None:
 
 def test_document_page_shows_metadata_and_safe_source_link(client: FlaskClient) -> None:
     text = page(client, "/doc/news/2019/01?q=扶贫")
-    assert "2019年6月8日" in text and "人民日报" in text and "记者1号" in text
+    assert "2019年6月12日" in text and "人民日报" in text and "记者1号" in text
     assert (
         '<a class="source-link" href="https://news.example.cn/2019/01.html" '
         'rel="noopener noreferrer" target="_blank">原文链接</a>'
@@ -563,16 +570,16 @@ def test_security_headers_on_every_response(client: FlaskClient, url: str) -> No
 
 
 def test_pages_need_nothing_from_elsewhere(client: FlaskClient) -> None:
-    """No CDN, no inline script or style (the CSP would block them), no external reference
-    except a document's own source link."""
+    """No CDN, no inline script or style (CSP), no outside link but a document's source."""
     for url in ("/", "/?q=张羽", "/?q=张羽飞机", f"/doc/{SEED_ID}?q=张羽", "/doc/missing"):
         text = fetch(client, url).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=\"/static/)", text)
         assert "<style" not in text and not re.search(r"\s(?:style|on[a-z]+)=", text)
         assert not re.search(r'(?:src|href|action)="(?!/|#)', text), url
-    assert links(page(client, "/doc/news/2019/01"), r"^https?:") == [
-        "https://news.example.cn/2019/01.html"
-    ] * 2
+    assert (
+        links(page(client, "/doc/news/2019/01"), r"^https?:")
+        == ["https://news.example.cn/2019/01.html"] * 2
+    )
     for name in ("style.css", "app.js"):
         asset = fetch(client, f"/static/{name}").get_data(as_text=True)
         assert "http" not in asset and "@import" not in asset and "url(" not in asset
@@ -636,7 +643,7 @@ def test_query_limit_setting(web_index: Path, tmp_path: Path) -> None:
     [{"PAGE_SIZE": 0}, {"PAGE_SIZE": 60}, {"MAX_PAGE_SIZE": 101}, {"RELATED": "five"}],
 )
 def test_bad_settings_fail_at_start(tmp_path: Path, config: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match="setting"):
+    with pytest.raises(UsageError, match="setting"):
         create_app({"INDEX_DIR": str(tmp_path), **config}, instance_path=str(tmp_path))
 
 
@@ -661,6 +668,15 @@ def test_serve_answers_over_http(web_index: Path) -> None:
             assert response.headers["Server"] == "waitress"
         with urllib.request.urlopen(base + "?q=%E5%BC%A0%E7%BE%BD", timeout=10) as response:
             assert "<mark>张羽</mark>" in response.read().decode("utf-8")
+
+
+def test_a_long_nonsense_query_does_not_stall_the_site(web_index: Path) -> None:
+    rng = random.Random(7)
+    nonsense = "".join(chr(rng.randint(0x4E00, 0x9FFF)) for _ in range(200))
+    with serving(web_index) as base:
+        url = base + "api/search?q=" + urllib.request.quote(nonsense)
+        with urllib.request.urlopen(url, timeout=5) as response:
+            assert json.load(response)["total"] == 0
 
 
 def test_serve_on_a_busy_port_says_so_in_one_line(web_index: Path) -> None:

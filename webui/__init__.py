@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response
 
 from indexer import SearchIndex, Settings
+from indexer.errors import UsageError
 
 from . import documents, health, search
 from .core import EXTENSION
@@ -67,15 +68,15 @@ def create_app(
 
 
 def _check_limits(app: Flask) -> None:
-    """Numbers from a config file or the environment are checked once, at start-up."""
+    """Checked at start-up, so a bad setting stops `serve` in one line, not every request."""
     for key in LIMITS:
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"setting {key} must be a whole number >= 0, not {value!r}")
+            raise UsageError(f"setting {key} must be a whole number >= 0, not {value!r}")
     if not 1 <= app.config["PAGE_SIZE"] <= app.config["MAX_PAGE_SIZE"] <= 100:
-        raise ValueError("settings need 1 <= PAGE_SIZE <= MAX_PAGE_SIZE <= 100")
+        raise UsageError("settings need 1 <= PAGE_SIZE <= MAX_PAGE_SIZE <= 100")
     if app.config["MAX_QUERY_CHARS"] < 1:
-        raise ValueError("setting MAX_QUERY_CHARS must be 1 or more")
+        raise UsageError("setting MAX_QUERY_CHARS must be 1 or more")
 
 
 def _path_or_none(value: Any) -> Path | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -32,7 +32,7 @@ def respond(template: str, data: dict[str, Any]) -> ResponseReturnValue:
     return render_template(template, result=data)
 
 
-def error_response(status: int, message: str) -> ResponseReturnValue:
+def error_response(status: int, message: str) -> tuple[Response | str, int]:
     """`{"error": message}` for the API, the error page (search box kept) for a page."""
     if wants_json():
         return jsonify(error=message), status
@@ -57,9 +57,8 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
         message = HTTP_MESSAGES.get(status, f"请求无法处理 ({status} {exc.name})")
-        body, status = error_response(status, message)  # type: ignore[misc]
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-        return body, status, headers
+        return *error_response(status, message), headers  # Allow: of a 405 is kept
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> ResponseReturnValue:

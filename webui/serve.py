@@ -52,7 +52,13 @@ def serve(index_dir: Path | None, host: str, port: int, threads: int) -> None:
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """The listening socket, bound here: waitress leaks its own socket and threads when the
-    port is taken, and listens on every address of a name such as localhost."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    return socket.create_server((host, port), family=family, backlog=1024)
+    """Bound here: waitress leaks its socket on a busy port and binds every address of a name."""
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(1024)
+    except OSError:
+        listener.close()
+        raise
+    return listener

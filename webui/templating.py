@@ -13,11 +13,14 @@ from flask import Flask, request, url_for
 KEPT = ("q", "sort", "from", "to", "source", "category", "size")
 
 
+def search_params(*dropped: str) -> dict[str, str]:
+    """This search's parameters minus some: hidden inputs of forms that change the others."""
+    return {k: request.args[k] for k in KEPT if k not in dropped and request.args.get(k)}
+
+
 def search_url(changes: dict[str, Any] | None = None, **more: Any) -> str:
-    """This search's URL with some parameters changed (None removes one); back to page 1
-    unless `page` is among the changes."""
-    params: dict[str, Any] = {k: request.args[k] for k in KEPT if request.args.get(k)}
-    params.update(changes or {}, **more)
+    """This search's URL with changes (None removes one), back on page 1 unless page given."""
+    params: dict[str, Any] = {**search_params(), **(changes or {}), **more}
     return url_for("search.page", **{k: v for k, v in params.items() if v not in (None, "")})
 
 
@@ -55,6 +58,7 @@ def plain(value: Any) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     """Make the helpers above available in every template."""
+    app.add_template_global(search_params)
     app.add_template_global(search_url)
     app.add_template_global(page_window)
     app.add_template_global(external_url)
