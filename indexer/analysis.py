@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,6 +88,11 @@ class Pipeline:
 
     def __init__(self, config: AnalyzerConfig) -> None:
         self.config = config
+
+    @cached_property
+    def fingerprint(self) -> dict[str, str | None]:
+        """The configuration this pipeline works with (its files as first used, not as now)."""
+        return self.config.fingerprint()
 
     @cached_property
     def segmenter(self) -> jieba.Tokenizer:
@@ -181,10 +187,23 @@ class Pipeline:
         return WhooshTokenizer(self.config, kind)
 
 
-@lru_cache(maxsize=4)
 def build_pipeline(config: AnalyzerConfig = AnalyzerConfig()) -> Pipeline:  # noqa: B008
-    """The factory: one pipeline per configuration, for indexing and for querying alike."""
+    """The factory: one pipeline per configuration and version of its files, for indexing and
+    for querying alike (an edited user dictionary or synonyms file gives a new one)."""
+    return _pipeline(config, _file_state(config.userdict), _file_state(config.synonyms))
+
+
+@lru_cache(maxsize=4)
+def _pipeline(config: AnalyzerConfig, *file_states: object) -> Pipeline:
     return Pipeline(config)
+
+
+def _file_state(path: str | None) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path) if path else None
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat else None
 
 
 class WhooshTokenizer(Tokenizer):

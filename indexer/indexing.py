@@ -3,7 +3,10 @@ incremental pass (added / changed / removed documents) committed once."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
+import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -11,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from .analysis import AnalyzerConfig, build_pipeline
@@ -53,6 +56,30 @@ class RunReport:
         return asdict(self)
 
 
+class _Worker(SubWriterTask):
+    """A writer process that dies with the run: orphaned, it would wait for work forever."""
+
+    def run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # Linux only
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        super().run()
+
+
+class _MpWriter(MpWriter):
+    def _new_task(self) -> _Worker:
+        task = _Worker(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
 def analyzer_config(settings: Settings) -> AnalyzerConfig:
     return AnalyzerConfig(
         userdict=str(settings.userdict) if settings.userdict else None,
@@ -85,6 +112,7 @@ def sync(
         store.remove_stale(keep=current)
         report.reason = _rebuild_reason(store, current, fingerprint, rebuild)
         try:
+            store.check_writable(current)  # fail before changing anything, not after a commit
             if report.reason:
                 report.mode = "rebuild"
                 _build(store, settings, config, fingerprint, reader, report, progress)
@@ -92,17 +120,17 @@ def sync(
                 assert current is not None
                 report.generation = current
                 _update(store, current, reader, report, optimize, progress)
+            report.problems = [str(p) for p in reader.problems]
+            report.skipped = sum(p.skipped for p in reader.problems)
+            report.warnings = len(reader.problems) - report.skipped
+            report.finished = _now()
+            report.elapsed_s = round(time.monotonic() - began, 3)
+            store.write_report(report.to_dict())
         except OSError as exc:
             raise IndexWriteError(
                 f"writing the index in {settings.index_dir} failed ({exc.strerror or exc}); "
                 "the live index is untouched. Free disk space or fix permissions and run again"
             ) from exc
-        report.problems = [str(p) for p in reader.problems]
-        report.skipped = sum(p.skipped for p in reader.problems)
-        report.warnings = len(reader.problems) - report.skipped
-        report.finished = _now()
-        report.elapsed_s = round(time.monotonic() - began, 3)
-        store.write_report(report.to_dict())
     return report
 
 
@@ -127,7 +155,7 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
     report.generation = generation
     ix = whoosh_index.create_in(str(path), build_schema(build_pipeline(config)))
     if settings.procs > 1:
-        writer = MpWriter(ix, procs=settings.procs, multisegment=True, limitmb=WRITER_LIMIT_MB)
+        writer = _MpWriter(ix, procs=settings.procs, multisegment=True, limitmb=WRITER_LIMIT_MB)
     else:
         writer = SegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
     try:
@@ -142,8 +170,15 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
                 f"no document could be indexed from {', '.join(map(str, reader.paths))}{listed}"
             )
         writer.commit()
+        written = whoosh_index.open_dir(str(path)).doc_count()
+        if written != report.added:  # MpWriter drops a failed worker's segment silently
+            raise IndexWriteError(
+                f"the new index holds {written} of {report.added} documents (a writer process "
+                "failed: disk full?); the live index is untouched"
+            )
     except BaseException:
-        writer.cancel()
+        with contextlib.suppress(Exception):  # on a full disk cancel() fails too
+            writer.cancel()
         store.remove_stale(keep=store.current())
         raise
     report.documents = report.added
@@ -184,6 +219,11 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
                     )
                 )
                 continue
+            if not report.indexed + report.unchanged + report.kept:
+                raise CorpusError(
+                    f"no document could be read from {', '.join(map(str, reader.paths))}: "
+                    "refusing to delete the whole index (an unmounted or emptied corpus?)"
+                )
             writer = writer or SegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
             writer.delete_by_term("id", doc_id)
             report.deleted += 1
@@ -193,6 +233,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
             ix.optimize()
     except BaseException:
         if writer is not None:
-            writer.cancel()
+            with contextlib.suppress(Exception):  # on a full disk cancel() fails too
+                writer.cancel()
         raise
     report.documents = ix.doc_count()

@@ -15,6 +15,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh import sorting
+from whoosh.index import EmptyIndexError
 from whoosh.scoring import BM25F
 
 from .analysis import build_pipeline
@@ -100,7 +101,7 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._searcher = None
-        self._columns: dict[tuple[int, str], Any] = {}
+        self._columns: tuple[Any, dict[str, list[Any]]] = (None, {})
         self.pipeline.warm_up()
 
     # -- opening -------------------------------------------------------------------------
@@ -110,7 +111,7 @@ class SearchIndex:
         for attempt in range(3):
             try:
                 return self._reopen()
-            except (IndexUnreadable, OSError):
+            except (IndexUnreadable, EmptyIndexError, OSError):
                 self._close()
                 if attempt == 2:
                     raise
@@ -123,7 +124,8 @@ class SearchIndex:
         if generation != self._generation or self._searcher is None:
             ix = self.store.open(generation)
             built = self.store.analyzer_fingerprint(generation)
-            wanted = self.pipeline.config.fingerprint()
+            pipeline = build_pipeline(self.pipeline.config)  # a new one when its files changed
+            wanted = pipeline.fingerprint
             if built != wanted:
                 ix.close()
                 changed = sorted(k for k in wanted if (built or {}).get(k) != wanted[k])
@@ -132,11 +134,14 @@ class SearchIndex:
                     f"({', '.join(changed)} differ); run `speechsearch reindex` to rebuild it"
                 )
             self._close()
-            self._generation = generation
+            self._generation, self.pipeline = generation, pipeline
             self._searcher = ix.searcher(weighting=BM25F())
         elif not self._searcher.up_to_date():
-            # refresh() recycles the old reader: what it does not reuse, it closes itself.
-            self._searcher = self._searcher.refresh()
+            # A new searcher, not refresh(): whoosh-reloaded 2.7.5 reuses the readers of old
+            # segments with their old deletions, so deleted documents would stay visible.
+            searcher = self.store.open(generation).searcher(weighting=BM25F())
+            self._close()
+            self._searcher = searcher
         return self._searcher
 
     def _close(self) -> None:
@@ -155,16 +160,15 @@ class SearchIndex:
         began = time.perf_counter()
         date_from, date_to = request.validate()
         parsed = parse(request.q)
-        plan = build_plan(parsed, self.pipeline)
-        notices = list(parsed.notices)
-        if plan is None:
-            raise QueryError("查询里没有可以搜索的词语 (nothing searchable in the query)")
         filters = []
         if date_from or date_to:
             filters.append(filter_query("date", start=date_from, end=date_to))
         filters.extend(filter_query(name, value) for name, _, value in request.value_filters())
         with self._lock:
-            searcher = self._fresh()
+            searcher = self._fresh()  # may bring a new pipeline (new analyzer files)
+            plan = build_plan(parsed, self.pipeline)
+            if plan is None:
+                raise QueryError("查询里没有可以搜索的词语 (nothing searchable in the query)")
             for name, label, value in request.value_filters():
                 if not searcher.reader().doc_frequency(name, value):
                     raise QueryError(f"没有{label}为「{value}」的文档 (unknown {name})")
@@ -192,7 +196,7 @@ class SearchIndex:
             },
             "hits": hits,
             "facets": facets,
-            "notices": notices,
+            "notices": list(parsed.notices),
             "suggestions": suggestions,
         }
 
@@ -258,13 +262,23 @@ class SearchIndex:
             facets[name] = [{"value": k, "count": v} for k, v in pairs[:FACET_LIMIT]]
         return facets
 
-    def _column(self, searcher, name: str):
-        """Column readers cost a file open and an offsets read: one per searcher."""
-        key = (id(searcher), name)
-        if key not in self._columns:
-            self._columns = {k: v for k, v in self._columns.items() if k[0] == id(searcher)}
-            self._columns[key] = searcher.reader().column_reader(name)
-        return self._columns[key]
+    def _column(self, searcher, name: str) -> list[Any]:
+        """A column's values by docnum, read once per searcher (held, so never mistaken)."""
+        owner, columns = self._columns
+        if owner is not searcher:
+            columns = {}
+            self._columns = (searcher, columns)
+        if name not in columns:
+            # leaf by leaf: MultiReader.column_reader misplaces the documents of a segment
+            # without the column (a nightly segment of undated .txt speeches has no year)
+            values: list[Any] = []
+            for leaf, _ in searcher.reader().leaf_readers():
+                if leaf.has_column(name):
+                    values.extend(leaf.column_reader(name))
+                else:
+                    values.extend([None] * leaf.doc_count_all())
+            columns[name] = values
+        return columns[name]
 
     def _hit(self, stored: dict[str, Any], score: float | None, plan: QueryPlan) -> dict[str, Any]:
         title = stored.get("title", "")

@@ -133,7 +133,9 @@ class IndexStore:
             raise IndexWriteError(f"cannot write to {self.root}: {exc.strerror}") from exc
         try:
             try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                # lockf, not flock: a POSIX lock belongs to this process alone, so the writer
+                # processes a parallel build forks cannot keep holding it once it is killed
+                fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
                 if exc.errno in (errno.EAGAIN, errno.EACCES):
                     raise IndexLocked(
@@ -144,6 +146,13 @@ class IndexStore:
             yield
         finally:
             handle.close()
+
+    def check_writable(self, generation: str | None) -> None:
+        """Raise OSError unless the index folder and the live generation take new files."""
+        for folder in (self.root, *([self.path(generation)] if generation else [])):
+            probe = folder / ".write-probe"
+            probe.write_bytes(b"")
+            probe.unlink()
 
     def write_report(self, report: dict[str, Any]) -> None:
         _write_atomic(self.root / REPORT_FILE, json.dumps(report, ensure_ascii=False, indent=2))
