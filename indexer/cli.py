@@ -224,9 +224,11 @@ def stats(index_dir, as_json) -> None:
     run = info["last_run"]
     if run:
         click.echo(
-            f"last run:    {run.get('mode')} added {run.get('added')}, "
-            f"updated {run.get('updated')}, "
-            f"deleted {run.get('deleted')}, skipped {run.get('skipped')} in {run.get('elapsed_s')}s"
+            f"last run:    {run.get('finished')} {run.get('mode')}: added {run.get('added')}, "
+            f"updated {run.get('updated')}, deleted {run.get('deleted')}, "
+            f"unchanged {run.get('unchanged')}, kept {run.get('kept')}, "
+            f"skipped {run.get('skipped')}, warnings {run.get('warnings')} "
+            f"in {run.get('elapsed_s')}s"
         )
     click.echo("analyzer:    " + ", ".join(f"{k}={v}" for k, v in (info["analyzer"] or {}).items()))
 
