@@ -200,7 +200,10 @@ def filter_query(
 ) -> wq.Query:
     """Exact filters: source/category values, inclusive date ranges."""
     if name == "date":
-        low = dt.datetime.combine(start, dt.time()) if start else None
-        high = dt.datetime.combine(end, dt.time.max) if end else None
-        return wq.DateRange("date", low, high)
+        return wq.NumericRange("day", day_number(start), day_number(end))
     return wq.Term(name, value or "")
+
+
+def day_number(day: dt.date | None) -> int | None:
+    """20191120 for 2019-11-20: the sortable, rangeable form of a date in the index."""
+    return day.year * 10000 + day.month * 100 + day.day if day else None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from whoosh import fields
 
 from .analysis import Pipeline
 from .documents import Document
 from .normalize import fold
+from .plan import day_number
 
 TITLE_BOOST = 2.5
 
@@ -29,9 +28,9 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
         grams=fields.TEXT(analyzer=grams, phrase=False),
         title_grams=fields.TEXT(analyzer=grams, phrase=False, field_boost=TITLE_BOOST),
         norm=fields.STORED(),
-        date=fields.DATETIME(stored=True, sortable=True),
+        date=fields.STORED(),
         year=fields.ID(stored=False, sortable=True),
-        day=fields.NUMERIC(int, bits=32, sortable=True, default=0),  # undated sorts last
+        day=fields.NUMERIC(int, bits=32, sortable=True, default=0),  # ranges; undated sort last
         source=fields.ID(stored=True, sortable=True),
         category=fields.ID(stored=True, sortable=True),
         url=fields.STORED(),
@@ -41,7 +40,6 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
 
 def to_fields(doc: Document) -> dict[str, object]:
     """The keyword arguments of writer.add_document for one document."""
-    when = dt.datetime.combine(doc.date, dt.time()) if doc.date else None
     values: dict[str, object] = {
         "id": doc.id,
         "path": doc.path,
@@ -54,10 +52,10 @@ def to_fields(doc: Document) -> dict[str, object]:
         "url": doc.url,
         "meta": doc.metadata,
     }
-    if when:
-        values["date"] = when
-        values["year"] = str(doc.date.year)  # type: ignore[union-attr]
-        values["day"] = int(doc.date.strftime("%Y%m%d"))  # type: ignore[union-attr]
+    if doc.date:
+        values["date"] = doc.date.isoformat()
+        values["year"] = str(doc.date.year)
+        values["day"] = day_number(doc.date)
     for name in ("source", "category"):
         value = getattr(doc, name)
         if value:

@@ -8,7 +8,9 @@ import itertools
 import math
 import threading
 import time
+from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from .dates import parse_date
 from .errors import AnalyzerMismatch, DocumentNotFound, IndexUnreadable, QueryError
 from .indexing import analyzer_config
 from .normalize import fold
-from .plan import QueryPlan, build_plan, filter_query
+from .plan import QueryPlan, build_plan, day_number, filter_query
 from .query import parse
 from .settings import Settings
 from .snippets import find_spans, mark, passages
@@ -87,8 +89,19 @@ class SearchRequest:
         return bounds[0], bounds[1]
 
 
-def _iso(value: Any) -> str | None:
-    return value.date().isoformat() if isinstance(value, dt.datetime) else None
+@dataclass(frozen=True)
+class Scope:
+    """The part of the index a search looks at: exact-value filters, a date range's documents."""
+
+    queries: tuple[wq.Query, ...] = ()
+    allow: set[int] | None = None
+
+    def narrow(self, query: wq.Query) -> wq.Query:
+        return wq.And([query, *self.queries]) if self.queries else query
+
+    def docs(self, searcher, query: wq.Query) -> Iterator[int]:
+        docs = searcher.docs_for_query(self.narrow(query))
+        return docs if self.allow is None else (d for d in docs if d in self.allow)
 
 
 class SearchIndex:
@@ -160,10 +173,6 @@ class SearchIndex:
         began = time.perf_counter()
         date_from, date_to = request.validate()
         parsed = parse(request.q)
-        filters = []
-        if date_from or date_to:
-            filters.append(filter_query("date", start=date_from, end=date_to))
-        filters.extend(filter_query(name, value) for name, _, value in request.value_filters())
         with self._lock:
             searcher = self._fresh()  # may bring a new pipeline (new analyzer files)
             plan = build_plan(parsed, self.pipeline)
@@ -172,13 +181,17 @@ class SearchIndex:
             for name, label, value in request.value_filters():
                 if not searcher.reader().doc_frequency(name, value):
                     raise QueryError(f"没有{label}为「{value}」的文档 (unknown {name})")
-            hits, total, exact_total, facets = self._run(searcher, plan, filters, request)
+            scope = Scope(
+                tuple(filter_query(name, value) for name, _, value in request.value_filters()),
+                self._dated(searcher, date_from, date_to) if date_from or date_to else None,
+            )
+            hits, total, exact_total, facets = self._run(searcher, plan, scope, request)
             pages = max(1, math.ceil(total / request.size))
             if request.page > pages and total:
                 raise QueryError(
                     f"第 {request.page} 页超出范围：共 {pages} 页 (page beyond the last)"
                 )
-            suggestions = [] if total else self._suggest(searcher, plan, filters)
+            suggestions = [] if total else self._suggest(searcher, plan, scope)
         return {
             "query": request.q,
             "total": total,
@@ -200,10 +213,10 @@ class SearchIndex:
             "suggestions": suggestions,
         }
 
-    def _run(self, searcher, plan: QueryPlan, filters, request: SearchRequest):
+    def _run(self, searcher, plan: QueryPlan, scope: Scope, request: SearchRequest):
         """Top hits verified against their stored text; totals and facets from the same pass
         when it saw every match, else from one bounded counting pass."""
-        query = wq.And([plan.query, *filters]) if filters else plan.query
+        query = scope.narrow(plan.query)
         wanted = request.page * request.size
         limit: int | None = max(RERANK_WINDOW, wanted * 2)
         if plan.required.estimate_size(searcher.reader()) <= SCORE_ALL:
@@ -211,7 +224,9 @@ class SearchIndex:
         by_date = request.sort == "date"
         sortedby = sorting.FieldFacet("day", reverse=True) if by_date else None
         while True:
-            results = searcher.search(query, limit=limit, terms=False, sortedby=sortedby)
+            results = searcher.search(
+                query, limit=limit, terms=False, sortedby=sortedby, filter=scope.allow
+            )
             examined = results.scored_length()
             kept = []
             for hit in results:
@@ -231,8 +246,8 @@ class SearchIndex:
             total, exact_total = len(kept), True
             docnums = [k[2] for k in kept] if request.facets else []
         else:
-            required = wq.And([plan.required, *filters]) if filters else plan.required
-            total, exact_total, docnums = self._count(searcher, required, request.facets)
+            total, exact_total, docnums = self._count(searcher, plan.required, scope)
+            docnums = docnums if request.facets else []
             total = max(total - (examined - len(kept)), len(kept))
         facets = self._facets(searcher, docnums) if request.facets else {}
         page = kept[(request.page - 1) * request.size : wanted]
@@ -240,13 +255,29 @@ class SearchIndex:
         return hits, total, exact_total, facets
 
     @staticmethod
-    def _count(searcher, query, keep_docnums: bool) -> tuple[int, bool, list[int]]:
+    def _count(searcher, query, scope: Scope) -> tuple[int, bool, list[int]]:
         """Matches counted up to COUNT_LIMIT; past it, Whoosh's estimate (not exact)."""
-        docnums = list(itertools.islice(searcher.docs_for_query(query), COUNT_LIMIT))
+        docnums = list(itertools.islice(scope.docs(searcher, query), COUNT_LIMIT))
         if len(docnums) < COUNT_LIMIT:
-            return len(docnums), True, docnums if keep_docnums else []
-        estimate = max(len(docnums), int(query.estimate_size(searcher.reader())))
-        return estimate, False, docnums if keep_docnums else []
+            return len(docnums), True, docnums
+        estimate = max(len(docnums), int(scope.narrow(query).estimate_size(searcher.reader())))
+        return estimate, False, docnums
+
+    def _dated(self, searcher, start: dt.date | None, end: dt.date | None) -> set[int]:
+        """Documents dated within [start, end], by bisecting the day column sorted once."""
+        keys, order = self._day_order(searcher)
+        low = bisect_left(keys, day_number(start) or 1)
+        high = bisect_right(keys, day_number(end) or 99991231)
+        return set(order[low:high])
+
+    def _day_order(self, searcher) -> tuple[list[int], list[int]]:
+        """Day numbers sorted, with their docnums; cached with the columns of this searcher."""
+        days = [d or 0 for d in self._column(searcher, "day")]  # owns the cache now
+        columns = self._columns[1]
+        if "day-order" not in columns:
+            order = sorted(range(len(days)), key=days.__getitem__)
+            columns["day-order"] = [[days[d] for d in order], order]
+        return columns["day-order"]
 
     def _facets(self, searcher, docnums: list[int]) -> dict[str, list[dict[str, Any]]]:
         """Facet values with counts: sources by count, years newest first."""
@@ -289,7 +320,7 @@ class SearchIndex:
             "title": title,
             "title_html": mark(title, find_spans(normalize(title), plan.needles)),
             "score": None if score is None else round(score, 4),
-            "date": _iso(stored.get("date")),
+            "date": stored.get("date"),
             "source": stored.get("source"),
             "category": stored.get("category"),
             "url": stored.get("url"),
@@ -298,7 +329,7 @@ class SearchIndex:
 
     # -- no results ----------------------------------------------------------------------
 
-    def _suggest(self, searcher, plan: QueryPlan, filters) -> list[dict[str, Any]]:
+    def _suggest(self, searcher, plan: QueryPlan, scope: Scope) -> list[dict[str, Any]]:
         """Ways out of an empty result a Chinese reader would try: drop a word, a shorter run,
         title words that start the same way; at most SUGGESTION_PROBES counts, however long
         the query."""
@@ -308,7 +339,7 @@ class SearchIndex:
         def probe(text: str, label: str) -> bool:
             if text in found or next(budget, None) is None:
                 return False
-            count = self._plain_count(searcher, text, filters)
+            count = self._plain_count(searcher, text, scope)
             if count:
                 found[text] = {"query": text, "label": label, "total": count}
             return bool(count)
@@ -339,12 +370,9 @@ class SearchIndex:
                 probe(word, f"相近词「{word}」")
         return sorted(found.values(), key=lambda s: -s["total"])[:6]
 
-    def _plain_count(self, searcher, text: str, filters) -> int:
+    def _plain_count(self, searcher, text: str, scope: Scope) -> int:
         plan = build_plan(parse(text), self.pipeline)
-        if plan is None:
-            return 0
-        query = wq.And([plan.required, *filters]) if filters else plan.required
-        return self._count(searcher, query, False)[0]
+        return self._count(searcher, plan.required, scope)[0] if plan else 0
 
     # -- documents -----------------------------------------------------------------------
 
@@ -380,7 +408,7 @@ class SearchIndex:
             "body": body,
             "paragraphs_html": [p for p in paragraphs if p.strip()],
             "marks": len(spans),
-            "date": _iso(stored.get("date")),
+            "date": stored.get("date"),
             "source": stored.get("source"),
             "category": stored.get("category"),
             "url": stored.get("url"),
@@ -409,7 +437,7 @@ class SearchIndex:
             {
                 "id": hit["id"],
                 "title": hit.get("title", ""),
-                "date": _iso(hit.get("date")),
+                "date": hit.get("date"),
                 "source": hit.get("source"),
             }
             for hit in results[:limit]
