@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
@@ -22,10 +21,10 @@ from .errors import CorpusError, IndexUnreadable, IndexWriteError
 from .loader import CorpusReader, Problem
 from .schema import build_schema, to_fields
 from .settings import Settings
-from .store import IndexStore
+from .store import IndexStore, storage
 
 Progress = Callable[[int], None]
-WRITER_LIMIT_MB = 1024
+WRITER_LIMIT_MB = 2048
 
 
 @dataclass
@@ -153,7 +152,7 @@ def _rebuild_reason(
 def _build(store, settings, config, fingerprint, reader, report, progress) -> None:
     generation, path = store.new_generation(fingerprint)
     report.generation = generation
-    ix = whoosh_index.create_in(str(path), build_schema(build_pipeline(config)))
+    ix = storage(path).create_index(build_schema(build_pipeline(config)))
     if settings.procs > 1:
         writer = _MpWriter(ix, procs=settings.procs, multisegment=True, limitmb=WRITER_LIMIT_MB)
     else:
@@ -170,7 +169,7 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
                 f"no document could be indexed from {', '.join(map(str, reader.paths))}{listed}"
             )
         writer.commit()
-        written = whoosh_index.open_dir(str(path)).doc_count()
+        written = storage(path).open_index().doc_count()
         if written != report.added:  # MpWriter drops a failed worker's segment silently
             raise IndexWriteError(
                 f"the new index holds {written} of {report.added} documents (a writer process "

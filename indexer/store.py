@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from .errors import IndexLocked, IndexMissing, IndexUnreadable, IndexWriteError
@@ -24,6 +24,12 @@ ANALYZER_FILE = "analyzer.json"
 REPORT_FILE = "last-run.json"
 LOCK_FILE = "reindex.lock"
 _GENERATION = re.compile(r"^gen-(\d{6})$")
+
+
+def storage(path: Path) -> FileStorage:
+    """Whoosh storage without mmap: with it, Whoosh copies every segment file it opens into
+    memory as well (BufferFile wraps the map in a BytesIO), doubling the server's RSS."""
+    return FileStorage(str(path), supports_mmap=False)
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -81,7 +87,7 @@ class IndexStore:
         generation = generation or self.require_current()
         path = self.path(generation)
         try:
-            return whoosh_index.open_dir(str(path))
+            return storage(path).open_index()
         except FileNotFoundError as exc:
             raise IndexUnreadable(
                 f"index generation {path} is missing; rebuild with `speechsearch index --rebuild`"
