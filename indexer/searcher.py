@@ -8,6 +8,7 @@ import itertools
 import math
 import threading
 import time
+import weakref
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator
@@ -89,6 +90,17 @@ class SearchRequest:
         return bounds[0], bounds[1]
 
 
+class _Held:
+    """The searcher a SearchIndex holds, closed when the index object goes away."""
+
+    searcher: Any = None
+
+    def close(self) -> None:
+        if self.searcher is not None:
+            self.searcher.close()
+        self.searcher = None
+
+
 @dataclass(frozen=True)
 class Scope:
     """The part of the index a search looks at: exact-value filters, a date range's documents."""
@@ -113,7 +125,8 @@ class SearchIndex:
         self.pipeline = build_pipeline(analyzer_config(settings))
         self._lock = threading.Lock()
         self._generation: str | None = None
-        self._searcher = None
+        self._held = _Held()
+        weakref.finalize(self, self._held.close)  # no open segment files outlive the index
         self._columns: tuple[Any, dict[str, list[Any]]] = (None, {})
         self.pipeline.warm_up()
 
@@ -134,7 +147,7 @@ class SearchIndex:
     def _reopen(self):
         """Reopen when a new generation was published or a commit landed."""
         generation = self.store.require_current()
-        if generation != self._generation or self._searcher is None:
+        if generation != self._generation or self._held.searcher is None:
             ix = self.store.open(generation)
             built = self.store.analyzer_fingerprint(generation)
             pipeline = build_pipeline(self.pipeline.config)  # a new one when its files changed
@@ -148,19 +161,17 @@ class SearchIndex:
                 )
             self._close()
             self._generation, self.pipeline = generation, pipeline
-            self._searcher = ix.searcher(weighting=BM25F())
-        elif not self._searcher.up_to_date():
+            self._held.searcher = ix.searcher(weighting=BM25F())
+        elif not self._held.searcher.up_to_date():
             # A new searcher, not refresh(): whoosh-reloaded 2.7.5 reuses the readers of old
             # segments with their old deletions, so deleted documents would stay visible.
             searcher = self.store.open(generation).searcher(weighting=BM25F())
             self._close()
-            self._searcher = searcher
-        return self._searcher
+            self._held.searcher = searcher
+        return self._held.searcher
 
     def _close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-        self._searcher = None
+        self._held.close()
 
     def close(self) -> None:
         with self._lock:
