@@ -64,6 +64,14 @@ def _file_digest(path: str | None) -> str | None:
     return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
+def _latin(text: str, piece: str, offset: int, pos: int) -> Iterator[tuple[str, int, int, int]]:
+    """A Latin word or number whole, and a number with its unit (2019年) at the same position."""
+    end = offset + len(piece)
+    yield piece, pos, offset, end
+    if piece.isdigit() and end < len(text) and text[end] in _UNITS:
+        yield piece + text[end], pos, offset, end + 1
+
+
 def bigrams(run: str) -> list[str]:
     """Overlapping character pairs of a Han run; a lone character stands for itself."""
     if len(run) < 2:
@@ -143,10 +151,7 @@ class Pipeline:
         pos = 0
         for kind, piece, offset in self.pieces(text):
             if kind == "alnum":
-                end = offset + len(piece)
-                yield piece, pos, offset, end
-                if piece.isdigit() and end < len(text) and text[end] in _UNITS:
-                    yield piece + text[end], pos, offset, end + 1
+                yield from _latin(text, piece, offset, pos)
                 pos += 1
                 continue
             for word, start, _ in self.segment(piece):
@@ -168,10 +173,7 @@ class Pipeline:
         pos = 0
         for kind, piece, offset in self.pieces(text):
             if kind != "han":
-                end = offset + len(piece)
-                yield piece, pos, offset, end
-                if piece.isdigit() and end < len(text) and text[end] in _UNITS:
-                    yield piece + text[end], pos, offset, end + 1
+                yield from _latin(text, piece, offset, pos)
                 pos += 1
                 continue
             for i, gram in enumerate(bigrams(piece)):
