@@ -50,24 +50,23 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its children together, in MB."""
-    return sum(rss_mb(p) for p in descendants(pid))
-
-
 class TreeSampler:
-    """Polls a process tree's summed RSS in a thread, since workers come and go during a run."""
+    """Polls a process tree's summed RSS (and its largest VmHWM) in a thread, since workers
+    come and go during a run."""
 
     def __init__(self, pid: int, interval_s: float = 0.25) -> None:
         self.pid = pid
         self.interval_s = interval_s
         self.peak_mb = 0.0
+        self.largest_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            pids = descendants(self.pid)
+            self.peak_mb = max(self.peak_mb, sum(rss_mb(p) for p in pids))
+            self.largest_kb = max([self.largest_kb, *(_status_kb(p, "VmHWM") for p in pids)])
             self._stop.wait(self.interval_s)
 
     def __enter__(self) -> TreeSampler:

@@ -1,0 +1,545 @@
+"""The whole benchmark (`make bench`) and its smoke mode: ours and the baseline measured side by
+side in one run, every corpus and index in one temporary folder removed at the end."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import build, http, relevance
+from .build import Run, run_timed, size_mb
+from .corpus import ROOT, edited, load, replicated, sample, write_jsonl, write_seed_style
+from .engines import Engine, open_engines
+from .latency import Timings, measure
+from .memory import peak_rss_mb, rss_mb
+from .queries import Query, generate
+from .report import Report, Row, Target
+
+CODE = ("indexer", "webui")
+FRACTION = 0.01
+SCALED = "Scaled index (the corpus N times over, distinct ids)"
+SAFETY_S = 90  # kept free of the budget for the report and slow moments
+LOAD_AROUND_REINDEX_S = 1.0  # load before and after the reindex, to see it start and land
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How big each part of a run is."""
+
+    mode: str
+    docs: int | None  # None: the whole corpus
+    queries: int
+    http_s: float
+    http_reindex_s: float  # the most the load around a reindex may last
+    probes: int
+    seed_docs: int
+    budget_s: float
+
+
+FULL = Plan("full", None, 500, 30, 120, 400, 3000, 25 * 60)
+SMOKE = Plan("smoke", 200, 40, 1.5, 30, 30, 100, 60)
+
+SECTIONS = (
+    "Full build",
+    "Nightly reindex",
+    "Query latency, in-process",
+    SCALED,
+    "HTTP, 8 connections",
+    "Memory of the serving process",
+    "Relevance (known item)",
+)
+
+
+@dataclass(frozen=True)
+class Served:
+    """What one server did: a plain load, a load around a reindex (whole and the reindex's own
+    window), its memory after the plain load, and how long the reindex took."""
+
+    plain: http.LoadStats
+    around: http.LoadStats
+    window: http.LoadStats
+    rss: float
+    hwm: float
+    reindex_s: float
+
+
+def _written(output: str) -> int | None:
+    """Items a reindex added or updated, from its last line (ours: the report line; the
+    baseline: JSON counts); None when it did not run incrementally."""
+    lines = output.strip().splitlines()
+    ours = re.search(r"^incremental .*added (\d+), updated (\d+)", lines[-1] if lines else "")
+    if ours:
+        return int(ours.group(1)) + int(ours.group(2))
+    try:
+        counts = json.loads(lines[-1])
+    except (ValueError, IndexError):
+        return None
+    return counts.get("added", 0) + counts.get("updated", 0) if isinstance(counts, dict) else None
+
+
+class Bench:
+    """One run's state: the corpus, the index folders, what was measured so far."""
+
+    def __init__(self, plan: Plan, report: Report, tmp: Path, seed: int) -> None:
+        self.plan = plan
+        self.report = report
+        self.tmp = tmp
+        self.seed = seed
+        self.began = time.monotonic()
+        self.corpus = load(plan.docs, seed)
+        self.records = self.corpus.records
+        self.feed = tmp / "feed" / "corpus.jsonl"
+        self.feed_bytes = write_jsonl(self.records, self.feed)
+        self.ours_ix = tmp / "ours"
+        self.base_ix = tmp / "baseline"
+        self.queries: list[Query] = generate(self.records, plan.queries, seed)
+        self.durations: dict[str, float] = {}
+        self.edited = 0
+        report.corpus = f"{self.corpus.label}, {self.feed_bytes / 1e6:.1f} MB of JSONL"
+        for section in SECTIONS:
+            report.add(section, [])
+
+    def say(self, message: str) -> None:
+        print(f"[{time.monotonic() - self.began:6.0f} s] {message}", file=sys.stderr, flush=True)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Time a step, for the budget and the log."""
+        self.say(f"{name} ...")
+        began = time.monotonic()
+        yield
+        self.durations[name] = time.monotonic() - began
+        self.say(f"{name}: {self.durations[name]:.0f} s")
+
+    # -- 1-2: full builds ------------------------------------------------------------------
+
+    def builds(self) -> None:
+        items = len(self.records)
+        mb = self.feed_bytes / 1048576
+        ours = self._index(self.feed, self.ours_ix)
+        variants = {
+            "1 process": self._baseline_build(self.feed, self.base_ix, 1),
+            "procs=2": self._baseline_build(self.feed, self.tmp / "baseline-mp", 2),
+        }
+        sizes = {"ours": size_mb(self.ours_ix), "1 process": size_mb(self.base_ix)}
+        sizes["procs=2"] = size_mb(self.tmp / "baseline-mp")
+        shutil.rmtree(self.tmp / "baseline-mp")
+        self.durations["ours build"] = ours.wall_s
+        self.durations["baseline procs=2"] = variants["procs=2"].wall_s
+        figures: list[tuple[str, Callable[[Run], float], Target | None, int]] = [
+            ("wall s", lambda r: r.wall_s, Target("<=", 60), 1),
+            ("docs/s", lambda r: items / r.wall_s, None, 0),
+            ("MB/s", lambda r: mb / r.wall_s, None, 2),
+            ("peak RSS MB, largest process", lambda r: r.peak_rss_mb, None, 0),
+            ("peak RSS MB, all processes", lambda r: r.tree_peak_mb, None, 0),
+        ]
+        how = {label: (ours.command, other.command) for label, other in variants.items()}
+        rows = [
+            Row(f"{figure} (baseline {label})", value(ours), value(other), target, how[label], n)
+            for figure, value, target, n in figures
+            for label, other in variants.items()
+        ]
+        rows += [
+            Row(f"index size MB (baseline {label})", sizes["ours"], sizes[label], how=how[label])
+            for label in variants
+        ]
+        self.report.add("Full build", rows)
+
+    def _index(self, corpus: Path, index_dir: Path) -> Run:
+        args = ("--corpus", str(corpus), "--index", str(index_dir), "--procs", "2", "--quiet")
+        return run_timed(build.speechsearch("index", *args), self.tmp)
+
+    def _baseline_build(self, corpus: Path, index_dir: Path, procs: int) -> Run:
+        command = build.baseline(
+            "build", "--corpus", str(corpus), "--index", str(index_dir), "--procs", str(procs)
+        )
+        return run_timed(command, self.tmp)
+
+    # -- 4 and 7 (CCTV): in-process latency and relevance, over the same open indexes -------
+
+    def latency_and_relevance(self) -> None:
+        engines = open_engines(self.ours_ix, self.base_ix)
+        try:
+            began = time.monotonic()
+            timings = measure(engines, self.queries)
+            self.durations["latency"] = time.monotonic() - began
+            self._latency_rows("Query latency, in-process", timings, Target("<=", 20))
+            self._relevance(relevance.cctv_collection(self.records), engines, self.corpus.name)
+        finally:
+            for engine in engines:
+                engine.close()
+
+    def _latency_rows(self, section: str, timings: dict[str, Timings], p95: Target | None) -> None:
+        ours, base = timings["ours"].overall(), timings["baseline"].overall()
+        how = (
+            f"python -m bench: in-process, {ours.queries} seeded queries (bench/queries.py), "
+            "each through ours (SearchIndex.search, 10 hits, passages, facets off) and the "
+            "baseline (bench/baseline.py search: parse, search(limit=10), highlights) in turn",
+        )
+        rows = [
+            Row("p50 ms", ours.p50, base.p50, how=how),
+            Row("p95 ms", ours.p95, base.p95, p95, how),
+            Row("p99 ms", ours.p99, base.p99, how=how),
+            Row("queries the engine refused (errors)", ours.errors, base.errors, None, how, 0),
+        ]
+        self.report.add(section, rows)
+        lines = [
+            f"{'kind':<10}{'n':>5}  {'ours p50':>9}{'ours p95':>9}  {'base p50':>9}{'base p95':>9}"
+        ]
+        ours_kinds, base_kinds = timings["ours"].kinds(), timings["baseline"].kinds()
+        for kind, mine in ours_kinds.items():
+            other = base_kinds[kind]
+            lines.append(
+                f"{kind:<10}{mine.queries:>5}  {mine.p50:>9.1f}{mine.p95:>9.1f}  "
+                f"{other.p50:>9.1f}{other.p95:>9.1f}"
+            )
+        self.report.details[f"{section}: ms by query kind"] = "\n".join(lines)
+
+    def _relevance(
+        self, collection: relevance.Collection, engines: Sequence[Engine], label: str
+    ) -> None:
+        began = time.monotonic()
+        result = relevance.evaluate(collection, engines, self.plan.probes, self.seed)
+        self.durations[f"relevance {label}"] = time.monotonic() - began
+        how = (
+            f"python -m bench relevance --sets {collection.name} "
+            f"--probes {self.plan.probes} (same code; here over this run's indexes)",
+        )
+        rows = []
+        for kind in relevance.KINDS:
+            ours = result[(collection.name, "ours", kind)]
+            base = result[(collection.name, "baseline", kind)]
+            success, mrr = relevance.TARGETS[kind]
+            rows += [
+                Row(
+                    f"{label} {kind}s: success@10 ({ours.probes} probes)",
+                    ours.success,
+                    base.success,
+                    Target(">=", success),
+                    how,
+                    3,
+                ),
+                Row(f"{label} {kind}s: MRR@10", ours.mrr, base.mrr, Target(">=", mrr), how, 3),
+            ]
+        self.report.add("Relevance (known item)", rows)
+        refused = sum(score.refused for score in result.values())
+        if refused:
+            self.report.notes.append(f"{label} relevance: {refused} probes answered by an error")
+        self.report.details[f"Relevance, {label}: table and first misses"] = (
+            relevance.table(result) + "\n" + relevance.failures(result, 5)
+        )
+
+    # -- 3: nightly reindex ----------------------------------------------------------------
+
+    def _reindex_commands(self) -> tuple[list[str], list[str]]:
+        ours = build.speechsearch(
+            "reindex", "--corpus", str(self.feed), "--index", str(self.ours_ix), "--quiet"
+        )
+        base = build.baseline("reindex", "--corpus", str(self.feed), "--index", str(self.base_ix))
+        return ours, base
+
+    def reindex(self) -> None:
+        ours_cmd, base_cmd = self._reindex_commands()
+        same = (run_timed(ours_cmd, self.tmp), run_timed(base_cmd, self.tmp))
+        changed_records, count = edited(self.records, FRACTION, seed=1)
+        write_jsonl(changed_records, self.feed)
+        changed = (run_timed(ours_cmd, self.tmp), run_timed(base_cmd, self.tmp))
+        for run in same:
+            self._check(run, 0)
+        for run in changed:
+            self._check(run, count)
+        self.edited = count
+        how = (
+            f"{changed[0].command}  (after rewriting $TMP/feed/corpus.jsonl with {count} "
+            "bodies changed by bench/corpus.py edited())",
+            changed[1].command,
+        )
+        self.report.add(
+            "Nightly reindex",
+            [
+                Row(
+                    "no change, s",
+                    same[0].wall_s,
+                    same[1].wall_s,
+                    Target("<=", 3),
+                    (same[0].command, same[1].command),
+                    2,
+                ),
+                Row(
+                    f"1% changed ({count} items), s",
+                    changed[0].wall_s,
+                    changed[1].wall_s,
+                    Target("<=", 5),
+                    how,
+                    2,
+                ),
+            ],
+        )
+
+    def _check(self, run: Run, expected: int) -> None:
+        """A reindex that was not incremental, or wrote another number of items than were
+        edited, is noted beside the table: its time would mislead."""
+        if _written(run.output) != expected:
+            last = run.output.strip().splitlines()[-1:] or ["(no output)"]
+            self.report.notes.append(
+                f"expected `{run.command}` to write {expected} items; it said {last[0]!r}"
+            )
+
+    # -- 5-6: HTTP and memory --------------------------------------------------------------
+
+    def serving(self) -> None:
+        write_jsonl(self.records, self.feed)  # the edits undone: another 1% change to index
+        ours_reindex, base_reindex = self._reindex_commands()
+        commands = {
+            "ours": (
+                build.speechsearch(
+                    "serve", "--index", str(self.ours_ix), "--host", http.HOST, "--port", "0"
+                ),
+                ours_reindex,
+            ),
+            "baseline": (
+                build.baseline(
+                    "serve", "--index", str(self.base_ix), "--host", http.HOST, "--port", "0"
+                ),
+                base_reindex,
+            ),
+        }
+        ours, base = (self._serve(serve, reindex) for serve, reindex in commands.values())
+        serve_how = tuple(
+            f"{build.shown(serve, self.tmp)}; client: bench/http.py, {http.CONCURRENCY} "
+            f"keep-alive connections, GET /api/search over the {len(self.queries)} queries"
+            for serve, _ in commands.values()
+        )
+        both = serve_how + tuple(
+            build.shown(r, self.tmp) + " during the load" for _, r in commands.values()
+        )
+        figures: list[tuple[str, Callable[[Served], float], Target | None, tuple[str, ...], int]]
+        figures = [
+            (f"requests/s ({self.plan.http_s:g} s)", lambda s: s.plain.rps, None, serve_how, 1),
+            ("p50 ms", lambda s: s.plain.p50_ms, None, serve_how, 1),
+            ("p95 ms", lambda s: s.plain.p95_ms, Target("<=", 60), serve_how, 1),
+            ("errors", lambda s: s.plain.errors, Target("<=", 0), serve_how, 0),
+            ("during a 1% reindex: requests/s", lambda s: s.window.rps, None, both, 1),
+            ("during a 1% reindex: p95 ms", lambda s: s.window.p95_ms, None, both, 1),
+            (
+                f"errors from {LOAD_AROUND_REINDEX_S:g} s before to {LOAD_AROUND_REINDEX_S:g} s "
+                "after the reindex",
+                lambda s: s.around.errors,
+                Target("<=", 0),
+                both,
+                0,
+            ),
+            ("reindex wall s under load", lambda s: s.reindex_s, None, both[2:], 2),
+        ]
+        rows = [Row(f, value(ours), value(base), t, how, d) for f, value, t, how, d in figures]
+        self.report.add("HTTP, 8 connections", rows)
+        self.report.add(
+            "Memory of the serving process",
+            [
+                Row("RSS MB after the load", ours.rss, base.rss, Target("<=", 300), serve_how, 0),
+                Row("peak RSS MB (VmHWM) after the load", ours.hwm, base.hwm, None, serve_how, 0),
+            ],
+        )
+
+    def _serve(self, serve: list[str], reindex: list[str]) -> Served:
+        """Load, RSS, then load again around a 1% reindex; the server stopped after."""
+        with http.serving(serve) as server:
+            self.say(f"server pid {server.pid} at {server.url}")
+            plain = http.LoadStats.of(http.load(server.url, self.queries, self.plan.http_s))
+            rss, hwm = rss_mb(server.pid), peak_rss_mb(server.pid)
+            box: dict[str, list[http.Sample]] = {}
+            stop = threading.Event()
+            loader = threading.Thread(
+                target=lambda: box.update(
+                    samples=http.load(server.url, self.queries, self.plan.http_reindex_s, stop)
+                )
+            )
+            loader.start()
+            try:
+                time.sleep(LOAD_AROUND_REINDEX_S)
+                start = time.monotonic()
+                run = run_timed(reindex, self.tmp)
+                end = time.monotonic()
+                self._check(run, self.edited)
+                time.sleep(LOAD_AROUND_REINDEX_S)
+            finally:
+                stop.set()
+                loader.join()
+        samples = box["samples"]
+        return Served(
+            plain,
+            http.LoadStats.of(samples),
+            http.LoadStats.of(samples, start, end),
+            rss,
+            hwm,
+            run.wall_s,
+        )
+
+    # -- 7 (seed style) --------------------------------------------------------------------
+
+    def seed_style(self) -> None:
+        records = sample(self.records, self.plan.seed_docs, self.seed)
+        folder = self.tmp / "seed-style"
+        rewritten = write_seed_style(records, folder, self.seed)
+        ours_ix, base_ix = self.tmp / "ours-seed", self.tmp / "baseline-seed"
+        self._index(folder, ours_ix)
+        self._baseline_build(folder, base_ix, 1)
+        engines = open_engines(ours_ix, base_ix)
+        try:
+            self._relevance(
+                relevance.seed_collection(records, rewritten),
+                engines,
+                f"seed-style ({len(records):,} items)",
+            )
+        finally:
+            for engine in engines:
+                engine.close()
+
+    # -- 4 (10x) ---------------------------------------------------------------------------
+
+    def scale(self, choice: str, times: int) -> None:
+        """The corpus `times` over with distinct ids: build, latency, serving memory."""
+        builds = self.durations.get("ours build", 0) + self.durations.get("baseline procs=2", 0)
+        projected = times * builds + 3 * self.durations.get("latency", 0)
+        remaining = self.plan.budget_s - (time.monotonic() - self.began) - SAFETY_S
+        if choice == "off" or (choice == "auto" and projected > remaining):
+            reason = f"projected {projected:.0f} s ({times}× this run's builds) > {remaining:.0f} s"
+            self.report.notes.append(
+                f"{times}× index not measured in this run: "
+                f"{'--scale10 off' if choice == 'off' else reason + ' left of the budget'}. "
+                "`python -m bench --scale10 only` measures it alone."
+            )
+            return
+        big = self.tmp / f"x{times}.jsonl"
+        size = write_jsonl(replicated(self.records, times), big)
+        ours_ix, base_ix = self.tmp / f"ours-x{times}", self.tmp / f"baseline-x{times}"
+        ours = self._index(big, ours_ix)
+        base = self._baseline_build(big, base_ix, 2)
+        big.unlink()
+        items = f"{len(self.records) * times:,} items, {size / 1e6:.0f} MB"
+        how = (ours.command, base.command)
+        self.report.add(
+            SCALED,
+            [
+                Row(
+                    f"build wall s ({items}; baseline procs=2)", ours.wall_s, base.wall_s, None, how
+                ),
+                Row(
+                    "build peak RSS MB, all processes",
+                    ours.tree_peak_mb,
+                    base.tree_peak_mb,
+                    None,
+                    how,
+                    0,
+                ),
+                Row("index size MB", size_mb(ours_ix), size_mb(base_ix), None, how),
+            ],
+        )
+        engines = open_engines(ours_ix, base_ix)
+        try:
+            p95 = Target("<=", 60) if times == 10 else None
+            self._latency_rows(SCALED, measure(engines, self.queries), p95)
+        finally:
+            for engine in engines:
+                engine.close()
+        load_s = min(10, self.plan.http_s)
+        commands = (
+            build.speechsearch(
+                "serve", "--index", str(ours_ix), "--host", http.HOST, "--port", "0"
+            ),
+            build.baseline("serve", "--index", str(base_ix), "--host", http.HOST, "--port", "0"),
+        )
+        rss = []
+        for command in commands:
+            with http.serving(command) as server:
+                http.load(server.url, self.queries, load_s)
+                rss.append(rss_mb(server.pid))
+        how = tuple(build.shown(c, self.tmp) for c in commands)
+        self.report.add(
+            SCALED, [Row(f"serving RSS MB after a {load_s:g} s load", *rss, None, how, 0)]
+        )
+
+    def everything(self, scale: str, times: int) -> None:
+        if scale != "only":
+            with self.step("full builds (ours, baseline, baseline procs=2)"):
+                self.builds()
+            with self.step(f"latency ({len(self.queries)} queries) and CCTV relevance"):
+                self.latency_and_relevance()
+            with self.step("nightly reindex"):
+                self.reindex()
+            with self.step("HTTP load and memory"):
+                self.serving()
+            with self.step("seed-style relevance"):
+                self.seed_style()
+        with self.step(f"{times}× index ({scale})"):
+            self.scale(scale, times)
+
+
+def code_digest() -> str:
+    """Fingerprint of the code under test, to tell whether it changed while the run went."""
+    digest = hashlib.sha256()
+    for path in sorted(p for d in CODE for p in (ROOT / d).rglob("*") if p.is_file()):
+        if "__pycache__" not in path.parts:
+            digest.update(path.relative_to(ROOT).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def run(args: argparse.Namespace) -> int:
+    """The benchmark: measure, write the report, leave nothing behind."""
+    plan = SMOKE if args.smoke else FULL
+    report = Report(plan.mode, ["python -m bench", *sys.argv[1:]])
+    began, code = time.monotonic(), code_digest()
+    with tempfile.TemporaryDirectory(prefix="speechsearch-bench-") as name:
+        print(f"work folder {name}", file=sys.stderr, flush=True)
+        bench = Bench(plan, report, Path(name), args.seed)
+        bench.everything(args.scale10, args.scale_times)
+    if code_digest() != code:
+        report.notes.insert(
+            0,
+            "**The code under test (indexer/, webui/) changed while this run went**: figures "
+            "measured after the change mix two versions of it.",
+        )
+    report.details["Steps of this run, s"] = "\n".join(
+        f"{seconds:7.0f}  {name}" for name, seconds in bench.durations.items()
+    )
+    report.elapsed_s = time.monotonic() - began
+    report.load_after = os.getloadavg()
+    target = report.write()
+    print(report.markdown())
+    print(f"written to {target}")
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the full run."""
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="a few hundred items, seconds per part; writes bench/out/, not docs/BENCHMARKS.md",
+    )
+    parser.add_argument(
+        "--scale10",
+        choices=("auto", "on", "off", "only"),
+        default="auto",
+        help="the 10x index: auto = only if it fits the 25-min budget; on = always; only = alone",
+    )
+    parser.add_argument(
+        "--scale-times",
+        type=int,
+        default=10,
+        metavar="N",
+        help="copies of the corpus in the scaled index (10; fewer for a measured midpoint)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of every sample and query")
