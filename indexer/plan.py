@@ -146,17 +146,12 @@ def build_plan(parsed: ParsedQuery, pipeline: Pipeline) -> QueryPlan | None:
         plan.exact = exact
         plan.needles.append(exact)
         han = "".join(p for k, p, _ in pipeline.pieces(exact) if k == "han")
-        if len(han) > 2 and han in exact and len(plan.positive) > 1:
-            boosters.append(
-                wq.And(
-                    [wq.Term("grams", g) for g in dict.fromkeys(bigrams(han))],
-                    boost=EXACT_BOOST,
-                )
-            )
-        for _, piece, _ in pipeline.pieces(exact):
-            for word, _, _ in pipeline.segment(piece) if len(piece) > 1 else ():
-                if len(word) > 1:
-                    boosters.append(wq.Term("title", word))
+        # The pairs that join the units: a document holding them all likely holds the typed
+        # string itself, so it enters the window that verification ranks first.
+        within = {g for u in plan.positive for g in bigrams(u.text)}
+        joins = [g for g in dict.fromkeys(bigrams(han)) if g not in within]
+        if len(han) > 2 and han in exact and joins:
+            boosters.append(wq.And([wq.Term("grams", g) for g in joins], boost=EXACT_BOOST))
     plan.required = required
     plan.query = wq.AndMaybe(required, wq.Or(boosters)) if boosters else required
     plan.needles = sorted(set(plan.needles), key=len, reverse=True)

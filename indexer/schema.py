@@ -28,6 +28,7 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
         grams=fields.TEXT(analyzer=grams, phrase=False),
         title_grams=fields.TEXT(analyzer=grams, phrase=False, field_boost=TITLE_BOOST),
         norm=fields.STORED(),
+        norm_title=fields.STORED(),
         date=fields.STORED(),
         year=fields.ID(stored=False, sortable=True),
         day=fields.NUMERIC(int, bits=32, sortable=True, default=0),  # ranges; undated sort last
@@ -49,6 +50,7 @@ def to_fields(doc: Document) -> dict[str, object]:
         "grams": f"{doc.title}\n{doc.body}",
         "title_grams": doc.title,
         "norm": fold(doc.body),
+        "norm_title": fold(doc.title),
         "url": doc.url,
         "meta": doc.metadata,
     }
