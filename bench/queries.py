@@ -15,8 +15,9 @@ from indexer.normalize import HAN_RUN
 from .corpus import Record
 
 KINDS = ("word", "words2", "words3", "clause", "fragment", "phrase", "date", "source")
-# A run of text found in more than a fifth of the documents is boilerplate (央视网消息, 新闻联播
-# open nearly every CCTV item): a reader does not search for it, so queries are not cut from it.
+# A run of text found in more than a fifth of the documents is boilerplate (the CCTV byline and
+# the programme's name open nearly every CCTV item): a reader does not search for it, so
+# queries are not cut from it.
 BOILERPLATE_SHARE = 0.2
 
 
