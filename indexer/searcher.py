@@ -37,7 +37,8 @@ MAX_QUERY_CHARS = 256
 RERANK_WINDOW = 20
 FACET_FIELDS = ("source", "year")
 FACET_LIMIT = 12
-COUNT_LIMIT = 5000
+COUNT_LIMIT = 5000  # with facets: they are counted over the same matches
+QUICK_COUNT_LIMIT = 1000
 SUGGESTION_PROBES = 12
 
 
@@ -250,7 +251,8 @@ class SearchIndex:
             total, exact_total = len(kept), True
             docnums = [k[2] for k in kept] if request.facets else []
         else:
-            total, exact_total, docnums = self._count(searcher, plan.required, scope)
+            counted = COUNT_LIMIT if request.facets else QUICK_COUNT_LIMIT
+            total, exact_total, docnums = self._count(searcher, plan.required, scope, counted)
             docnums = docnums if request.facets else []
             total = max(total - (examined - len(kept)), len(kept))
         facets = self._facets(searcher, docnums) if request.facets else {}
@@ -259,15 +261,19 @@ class SearchIndex:
         return hits, total, exact_total, facets
 
     @staticmethod
-    def _count(searcher, query, scope: Scope) -> tuple[int, bool, list[int]]:
-        """Matches counted up to COUNT_LIMIT; past it, Whoosh's estimate (not exact)."""
-        docnums = list(itertools.islice(scope.docs(searcher, query), COUNT_LIMIT))
-        if len(docnums) < COUNT_LIMIT:
+    def _count(
+        searcher, query, scope: Scope, limit: int = COUNT_LIMIT
+    ) -> tuple[int, bool, list[int]]:
+        """Matches counted up to limit; past it, extrapolated from how far into the index the
+        last counted match lies (matches spread over docnums), marked as not exact."""
+        docnums = list(itertools.islice(scope.docs(searcher, query), limit))
+        if len(docnums) < limit:
             return len(docnums), True, docnums
-        estimate = max(len(docnums), int(query.estimate_size(searcher.reader())))
+        spread = searcher.doc_count_all() / (docnums[-1] + 1)
+        estimate = min(round(len(docnums) * spread), int(query.estimate_size(searcher.reader())))
         if scope.allow is not None:
             estimate = min(estimate, len(scope.allow))
-        return estimate, False, docnums
+        return max(estimate, len(docnums)), False, docnums
 
     def _valued(self, searcher, name: str, value: str) -> set[int]:
         """Documents whose source (or category) is exactly value."""
@@ -383,7 +389,7 @@ class SearchIndex:
 
     def _plain_count(self, searcher, text: str, scope: Scope) -> int:
         plan = build_plan(parse(text), self.pipeline)
-        return self._count(searcher, plan.required, scope)[0] if plan else 0
+        return self._count(searcher, plan.required, scope, QUICK_COUNT_LIMIT)[0] if plan else 0
 
     # -- documents -----------------------------------------------------------------------
 
