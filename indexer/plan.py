@@ -4,6 +4,7 @@ the exact check of each candidate against its stored normalised text, and the st
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
@@ -11,7 +12,7 @@ from whoosh import query as wq
 from .analysis import Pipeline, bigrams
 from .query import And, Filter, Node, Not, Or, ParsedQuery, Text
 
-EXACT_BOOST = 2.0
+EXACT_BOOST = 8.0
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,20 @@ def _glue_single_chars(words: list[str]) -> list[str]:
     return glued
 
 
-def _unit_query(pipeline: Pipeline, unit: Unit, field_name: str) -> wq.Query:
-    alternatives = [_string_query(pipeline, v, unit.kind, field_name) for v in unit.variants]
+@dataclass(frozen=True)
+class _Context:
+    """What compiling needs: the pipeline, and document frequencies to pick the pair to score."""
+
+    pipeline: Pipeline
+    frequency: Callable[[str, str], int] | None = None
+
+
+def _unit_query(ctx: _Context, unit: Unit, field_name: str) -> wq.Query:
+    alternatives = [_string_query(ctx, v, unit.kind, field_name) for v in unit.variants]
     return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
 
-def _string_query(pipeline: Pipeline, text: str, kind: str, field_name: str) -> wq.Query:
+def _string_query(ctx: _Context, text: str, kind: str, field_name: str) -> wq.Query:
     """Latin words and numbers are whole terms; Han runs are their pairs (a lone character: the
     pairs it starts, or itself at a run's end)."""
     if kind in ("alnum", "compound"):
@@ -121,25 +130,37 @@ def _string_query(pipeline: Pipeline, text: str, kind: str, field_name: str) -> 
     if kind == "mixed":
         return wq.And(
             [
-                _string_query(pipeline, piece, piece_kind, field_name)
-                for piece_kind, piece, _ in pipeline.pieces(text)
+                _string_query(ctx, piece, piece_kind, field_name)
+                for piece_kind, piece, _ in ctx.pipeline.pieces(text)
             ]
         )
     if len(text) == 1:
         return wq.Or([wq.Term(field_name, text), wq.Prefix(field_name, text)])
-    return wq.And([wq.Term(field_name, g) for g in dict.fromkeys(bigrams(text))])
+    grams = list(dict.fromkeys(bigrams(text)))
+    if len(grams) == 1:
+        return wq.Term(field_name, grams[0])
+    # Every pair must match, but only the rarest is scored: BM25 over each pair of a word
+    # counts the word several times and costs a score per pair per candidate.
+    scored = min(grams, key=lambda g: ctx.frequency(field_name, g)) if ctx.frequency else grams[0]
+    rest = [wq.Term(field_name, g) for g in grams if g != scored]
+    return wq.And([wq.Term(field_name, scored), wq.ConstantScoreQuery(wq.And(rest), 0.0)])
 
 
-def build_plan(parsed: ParsedQuery, pipeline: Pipeline) -> QueryPlan | None:
+def build_plan(
+    parsed: ParsedQuery,
+    pipeline: Pipeline,
+    frequency: Callable[[str, str], int] | None = None,
+) -> QueryPlan | None:
     """The plan for a parsed query, or None when nothing searchable was typed."""
     if parsed.node is None:
         return None
     plan = QueryPlan(query=wq.NullQuery, node=parsed.node)
-    required = _compile(parsed.node, pipeline, plan, negated=False)
+    ctx = _Context(pipeline, frequency)
+    required = _compile(parsed.node, ctx, plan, negated=False)
     if required is None:
         return None
     boosters: list[wq.Query] = [  # the title boost: units found in the title
-        _unit_query(pipeline, unit, "title_grams") for unit in plan.positive
+        _unit_query(ctx, unit, "title_grams") for unit in plan.positive
     ]
     if parsed.exact:
         exact = pipeline.normalize(parsed.exact).text
@@ -151,16 +172,17 @@ def build_plan(parsed: ParsedQuery, pipeline: Pipeline) -> QueryPlan | None:
         within = {g for u in plan.positive for g in bigrams(u.text)}
         joins = [g for g in dict.fromkeys(bigrams(han)) if g not in within]
         if len(han) > 2 and han in exact and joins:
-            boosters.append(wq.And([wq.Term("grams", g) for g in joins], boost=EXACT_BOOST))
+            # boosted term by term: Whoosh drops the boost of an And it simplifies to one term
+            boosters.append(wq.And([wq.Term("grams", g, boost=EXACT_BOOST) for g in joins]))
     plan.required = required
     plan.query = wq.AndMaybe(required, wq.Or(boosters)) if boosters else required
     plan.needles = sorted(set(plan.needles), key=len, reverse=True)
     return plan
 
 
-def _compile(node: Node, pipeline: Pipeline, plan: QueryPlan, negated: bool) -> wq.Query | None:
+def _compile(node: Node, ctx: _Context, plan: QueryPlan, negated: bool) -> wq.Query | None:
     if isinstance(node, Text):
-        units = units_of(pipeline, node)
+        units = units_of(ctx.pipeline, node)
         plan.units[node] = units
         if not units:
             return None
@@ -168,14 +190,14 @@ def _compile(node: Node, pipeline: Pipeline, plan: QueryPlan, negated: bool) -> 
             plan.positive.extend(units)
             plan.needles.extend(v for u in units for v in u.variants)
         field_name = "title_grams" if node.field == "title" else "grams"
-        queries = [_unit_query(pipeline, u, field_name) for u in units]
+        queries = [_unit_query(ctx, u, field_name) for u in units]
         return queries[0] if len(queries) == 1 else wq.And(queries)
     if isinstance(node, Filter):
         return filter_query(node.field, node.value, node.start, node.end)
     if isinstance(node, Not):
-        inner = _compile(node.item, pipeline, plan, not negated)
+        inner = _compile(node.item, ctx, plan, not negated)
         return wq.Not(inner) if inner is not None else None
-    parts = [q for i in node.items if (q := _compile(i, pipeline, plan, negated)) is not None]
+    parts = [q for i in node.items if (q := _compile(i, ctx, plan, negated)) is not None]
     if not parts:
         return None
     if isinstance(node, Or):

@@ -182,7 +182,7 @@ class SearchIndex:
         parsed = parse(request.q)
         with self._lock:
             searcher = self._fresh()  # may bring a new pipeline (new analyzer files)
-            plan = build_plan(parsed, self.pipeline)
+            plan = build_plan(parsed, self.pipeline, searcher.reader().doc_frequency)
             if plan is None:
                 raise QueryError("查询里没有可以搜索的词语 (nothing searchable in the query)")
             for name, label, value in request.value_filters():
@@ -388,7 +388,7 @@ class SearchIndex:
         return sorted(found.values(), key=lambda s: -s["total"])[:6]
 
     def _plain_count(self, searcher, text: str, scope: Scope) -> int:
-        plan = build_plan(parse(text), self.pipeline)
+        plan = build_plan(parse(text), self.pipeline, searcher.reader().doc_frequency)
         return self._count(searcher, plan.required, scope, QUICK_COUNT_LIMIT)[0] if plan else 0
 
     # -- documents -----------------------------------------------------------------------
