@@ -289,9 +289,10 @@ class SearchIndex:
 
     def _day_order(self, searcher) -> tuple[list[int], list[int]]:
         """Day numbers sorted, with their docnums; cached with the columns of this searcher."""
-        days = [d or 0 for d in self._column(searcher, "day")]  # owns the cache now
+        column = self._column(searcher, "day")  # makes this searcher the cache's owner
         columns = self._columns[1]
         if "day-order" not in columns:
+            days = [d or 0 for d in column]
             order = sorted(range(len(days)), key=days.__getitem__)
             columns["day-order"] = [[days[d] for d in order], order]
         return columns["day-order"]
