@@ -40,6 +40,17 @@ class QueryPlan:
     exact: str | None = None
     units: dict[Text, list[Unit]] = field(default_factory=dict)
 
+    @property
+    def sieve_exact(self) -> bool:
+        """Do the grams alone decide every unit (Latin words, numbers, Han runs of one or two
+        characters)? Then a count of candidates needs no verification."""
+        return all(
+            unit.kind in ("alnum", "compound")
+            or (unit.kind == "han" and all(len(v) <= 2 for v in unit.variants))
+            for units in self.units.values()
+            for unit in units
+        )
+
     def matches(self, title: str, body: str) -> bool:
         """Does a candidate really hold the query (grams are only a sieve)?"""
         return self._eval(self.node, title, body)

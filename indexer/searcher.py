@@ -4,30 +4,31 @@ suggestions and related documents; each answer is one plain dict (text, HTML or 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import itertools
 import math
 import threading
 import time
 import weakref
-from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
-from whoosh import sorting
 from whoosh.index import EmptyIndexError
 from whoosh.scoring import BM25F
 
 from .analysis import build_pipeline
 from .dates import parse_date
 from .errors import AnalyzerMismatch, DocumentNotFound, IndexUnreadable, QueryError
+from .evaluate import evaluate
 from .indexing import analyzer_config
 from .plan import QueryPlan, build_plan, day_number
 from .query import parse
 from .settings import Settings
+from .snapshot import Snapshot
 from .snippets import find_spans, mark, passages
 from .store import IndexStore
 
@@ -37,8 +38,6 @@ MAX_QUERY_CHARS = 256
 RERANK_WINDOW = 20
 FACET_FIELDS = ("source", "year")
 FACET_LIMIT = 12
-COUNT_LIMIT = 5000  # with facets: they are counted over the same matches
-QUICK_COUNT_LIMIT = 1000
 SUGGESTION_PROBES = 12
 
 
@@ -90,26 +89,14 @@ class SearchRequest:
 
 
 class _Held:
-    """The searcher a SearchIndex holds, closed when the index object goes away."""
+    """The snapshot a SearchIndex holds, its searcher closed when the index object goes away."""
 
-    searcher: Any = None
+    snapshot: Snapshot | None = None
 
     def close(self) -> None:
-        if self.searcher is not None:
-            self.searcher.close()
-        self.searcher = None
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The documents a search may return (source, category, date range), as a docnum set: a
-    set test per match is cheaper than one more posting list to intersect."""
-
-    allow: set[int] | None = None
-
-    def docs(self, searcher, query: wq.Query) -> Iterator[int]:
-        docs = searcher.docs_for_query(query)
-        return docs if self.allow is None else (d for d in docs if d in self.allow)
+        if self.snapshot is not None:
+            self.snapshot.close()
+        self.snapshot = None
 
 
 class SearchIndex:
@@ -123,13 +110,12 @@ class SearchIndex:
         self._generation: str | None = None
         self._held = _Held()
         weakref.finalize(self, self._held.close)  # no open segment files outlive the index
-        self._columns: tuple[Any, dict[str, list[Any]]] = (None, {})
         self.pipeline.warm_up()
 
     # -- opening -------------------------------------------------------------------------
 
-    def _fresh(self):
-        """The searcher of the live state; a reindex switching files underneath gets a retry."""
+    def _fresh(self) -> Snapshot:
+        """The snapshot of the live state; a reindex switching files underneath gets a retry."""
         for attempt in range(3):
             try:
                 return self._reopen()
@@ -140,10 +126,11 @@ class SearchIndex:
                 time.sleep(0.05)
         raise AssertionError("unreachable")
 
-    def _reopen(self):
+    def _reopen(self) -> Snapshot:
         """Reopen when a new generation was published or a commit landed."""
         generation = self.store.require_current()
-        if generation != self._generation or self._held.searcher is None:
+        held = self._held.snapshot
+        if generation != self._generation or held is None:
             ix = self.store.open(generation)
             built = self.store.analyzer_fingerprint(generation)
             pipeline = build_pipeline(self.pipeline.config)  # a new one when its files changed
@@ -157,14 +144,14 @@ class SearchIndex:
                 )
             self._close()
             self._generation, self.pipeline = generation, pipeline
-            self._held.searcher = ix.searcher(weighting=BM25F())
-        elif not self._held.searcher.up_to_date():
+            self._held.snapshot = Snapshot(ix.searcher(weighting=BM25F()))
+        elif not held.searcher.up_to_date():
             # A new searcher, not refresh(): whoosh-reloaded 2.7.5 reuses the readers of old
             # segments with their old deletions, so deleted documents would stay visible.
-            searcher = self.store.open(generation).searcher(weighting=BM25F())
+            snapshot = Snapshot(self.store.open(generation).searcher(weighting=BM25F()))
             self._close()
-            self._held.searcher = searcher
-        return self._held.searcher
+            self._held.snapshot = snapshot
+        return self._held.snapshot
 
     def _close(self) -> None:
         self._held.close()
@@ -181,24 +168,24 @@ class SearchIndex:
         date_from, date_to = request.validate()
         parsed = parse(request.q)
         with self._lock:
-            searcher = self._fresh()  # may bring a new pipeline (new analyzer files)
-            plan = build_plan(parsed, self.pipeline, searcher.reader().doc_frequency)
+            snapshot = self._fresh()  # may bring a new pipeline (new analyzer files)
+            plan = build_plan(parsed, self.pipeline, snapshot.doc_frequency)
             if plan is None:
                 raise QueryError("查询里没有可以搜索的词语 (nothing searchable in the query)")
             for name, label, value in request.value_filters():
-                if not searcher.reader().doc_frequency(name, value):
+                if not snapshot.doc_frequency(name, value):
                     raise QueryError(f"没有{label}为「{value}」的文档 (unknown {name})")
-            allowed = [self._valued(searcher, name, v) for name, _, v in request.value_filters()]
+            allowed = [snapshot.valued(name, v) for name, _, v in request.value_filters()]
             if date_from or date_to:
-                allowed.append(self._dated(searcher, date_from, date_to))
-            scope = Scope(set.intersection(*allowed) if allowed else None)
-            hits, total, exact_total, facets = self._run(searcher, plan, scope, request)
+                allowed.append(snapshot.dated(day_number(date_from), day_number(date_to)))
+            within = set.intersection(*allowed) if allowed else None
+            hits, total, exact_total, facets = self._run(snapshot, plan, within, request)
             pages = max(1, math.ceil(total / request.size))
             if request.page > pages and total:
                 raise QueryError(
                     f"第 {request.page} 页超出范围：共 {pages} 页 (page beyond the last)"
                 )
-            suggestions = [] if total else self._suggest(searcher, plan, scope)
+            suggestions = [] if total else self._suggest(snapshot, plan, within)
         return {
             "query": request.q,
             "total": total,
@@ -220,89 +207,44 @@ class SearchIndex:
             "suggestions": suggestions,
         }
 
-    def _run(self, searcher, plan: QueryPlan, scope: Scope, request: SearchRequest):
-        """Top hits verified against their stored text; totals and facets from the same pass
-        when it saw every match, else from one bounded counting pass."""
-        query = plan.query
+    def _run(self, snapshot: Snapshot, plan: QueryPlan, within: set[int] | None, request):
+        """Every candidate found and scored in one pass; the best verified against their stored
+        text (the grams are a sieve) with the exact typed string first; totals and facets over
+        all candidates but those that failed verification."""
+        scores = evaluate(plan.query, snapshot, within)
         wanted = request.page * request.size
-        limit = max(RERANK_WINDOW, wanted * 2)
+        window = max(RERANK_WINDOW, wanted * 2)
         by_date = request.sort == "date"
-        sortedby = sorting.FieldFacet("day", reverse=True) if by_date else None
-        while True:
-            results = searcher.search(
-                query, limit=limit, terms=False, sortedby=sortedby, filter=scope.allow
-            )
-            examined = results.scored_length()
-            kept = []
-            for hit in results:
-                stored = hit.fields()
-                title = stored.get("norm_title", "")
-                if not plan.matches(title, stored.get("norm", "")):
-                    continue
-                exact = bool(plan.exact) and (plan.exact in title or plan.exact in stored["norm"])
-                score = None if by_date else hit.score  # a date sort's "score" is its sort key
-                kept.append((exact, score, hit.docnum, stored))
-            if len(kept) >= wanted or examined < limit:
+        kept: list[tuple[bool, float | None, dict[str, Any]]] = []
+        rejected: set[int] = set()
+        key = snapshot.day_key() if by_date else _score_key(scores)
+        for docnum in _ranked(scores, key, window):
+            if len(kept) >= wanted and len(kept) + len(rejected) >= window:
                 break
-            limit *= 4
-        if request.sort == "relevance":
+            stored = snapshot.searcher.stored_fields(docnum)
+            title = stored.get("norm_title", "")
+            if not plan.matches(title, stored.get("norm", "")):
+                rejected.add(docnum)
+                continue
+            exact = bool(plan.exact) and (plan.exact in title or plan.exact in stored["norm"])
+            kept.append((exact, None if by_date else scores[docnum], stored))
+        if not by_date:
             kept.sort(key=lambda k: (k[0], k[1]), reverse=True)
-        if examined < limit:  # every match was examined and verified
-            total, exact_total = len(kept), True
-            docnums = [k[2] for k in kept] if request.facets else []
-        else:
-            counted = COUNT_LIMIT if request.facets else QUICK_COUNT_LIMIT
-            total, exact_total, docnums = self._count(searcher, plan.required, scope, counted)
-            docnums = docnums if request.facets else []
-            total = max(total - (examined - len(kept)), len(kept))
-        facets = self._facets(searcher, docnums) if request.facets else {}
+        total = len(scores) - len(rejected)
+        exact_total = plan.sieve_exact or len(kept) + len(rejected) == len(scores)
+        facets = {}
+        if request.facets:
+            facets = self._facets(snapshot, [d for d in scores if d not in rejected])
         page = kept[(request.page - 1) * request.size : wanted]
-        hits = [self._hit(stored, score, plan) for _, score, _, stored in page]
+        hits = [self._hit(stored, score, plan) for _, score, stored in page]
         return hits, total, exact_total, facets
 
     @staticmethod
-    def _count(
-        searcher, query, scope: Scope, limit: int = COUNT_LIMIT
-    ) -> tuple[int, bool, list[int]]:
-        """Matches counted up to limit; past it, extrapolated from how far into the index the
-        last counted match lies (matches spread over docnums), marked as not exact."""
-        docnums = list(itertools.islice(scope.docs(searcher, query), limit))
-        if len(docnums) < limit:
-            return len(docnums), True, docnums
-        spread = searcher.doc_count_all() / (docnums[-1] + 1)
-        estimate = min(round(len(docnums) * spread), int(query.estimate_size(searcher.reader())))
-        if scope.allow is not None:
-            estimate = min(estimate, len(scope.allow))
-        return max(estimate, len(docnums)), False, docnums
-
-    def _valued(self, searcher, name: str, value: str) -> set[int]:
-        """Documents whose source (or category) is exactly value."""
-        column = self._column(searcher, name)
-        return {docnum for docnum, found in enumerate(column) if found == value}
-
-    def _dated(self, searcher, start: dt.date | None, end: dt.date | None) -> set[int]:
-        """Documents dated within [start, end], by bisecting the day column sorted once."""
-        keys, order = self._day_order(searcher)
-        low = bisect_left(keys, day_number(start) or 1)
-        high = bisect_right(keys, day_number(end) or 99991231)
-        return set(order[low:high])
-
-    def _day_order(self, searcher) -> tuple[list[int], list[int]]:
-        """Day numbers sorted, with their docnums; cached with the columns of this searcher."""
-        column = self._column(searcher, "day")  # makes this searcher the cache's owner
-        columns = self._columns[1]
-        if "day-order" not in columns:
-            days = [d or 0 for d in column]
-            order = sorted(range(len(days)), key=days.__getitem__)
-            columns["day-order"] = [[days[d] for d in order], order]
-        return columns["day-order"]
-
-    def _facets(self, searcher, docnums: list[int]) -> dict[str, list[dict[str, Any]]]:
+    def _facets(snapshot: Snapshot, docnums: list[int]) -> dict[str, list[dict[str, Any]]]:
         """Facet values with counts: sources by count, years newest first."""
         facets = {}
         for name in FACET_FIELDS:
-            column = self._column(searcher, name)
-            counts = Counter(column[d] for d in docnums)
+            counts = Counter(map(snapshot.column(name).__getitem__, docnums))
             pairs = [(k, v) for k, v in counts.items() if k]
             if name == "year":
                 pairs.sort(reverse=True)
@@ -310,24 +252,6 @@ class SearchIndex:
                 pairs.sort(key=lambda kv: (-kv[1], kv[0]))
             facets[name] = [{"value": k, "count": v} for k, v in pairs[:FACET_LIMIT]]
         return facets
-
-    def _column(self, searcher, name: str) -> list[Any]:
-        """A column's values by docnum, read once per searcher (held, so never mistaken)."""
-        owner, columns = self._columns
-        if owner is not searcher:
-            columns = {}
-            self._columns = (searcher, columns)
-        if name not in columns:
-            # leaf by leaf: MultiReader.column_reader misplaces the documents of a segment
-            # without the column (a nightly segment of undated .txt speeches has no year)
-            values: list[Any] = []
-            for leaf, _ in searcher.reader().leaf_readers():
-                if leaf.has_column(name):
-                    values.extend(leaf.column_reader(name))
-                else:
-                    values.extend([None] * leaf.doc_count_all())
-            columns[name] = values
-        return columns[name]
 
     def _hit(self, stored: dict[str, Any], score: float | None, plan: QueryPlan) -> dict[str, Any]:
         title = stored.get("title", "")
@@ -347,7 +271,9 @@ class SearchIndex:
 
     # -- no results ----------------------------------------------------------------------
 
-    def _suggest(self, searcher, plan: QueryPlan, scope: Scope) -> list[dict[str, Any]]:
+    def _suggest(
+        self, snapshot: Snapshot, plan: QueryPlan, within: set[int] | None
+    ) -> list[dict[str, Any]]:
         """Ways out of an empty result a Chinese reader would try: drop a word, a shorter run,
         title words that start the same way; at most SUGGESTION_PROBES counts, however long
         the query."""
@@ -357,7 +283,7 @@ class SearchIndex:
         def probe(text: str, label: str) -> bool:
             if text in found or next(budget, None) is None:
                 return False
-            count = self._plain_count(searcher, text, scope)
+            count = self._plain_count(snapshot, text, within)
             if count:
                 found[text] = {"query": text, "label": label, "total": count}
             return bool(count)
@@ -375,7 +301,7 @@ class SearchIndex:
                     run[-size:], f"更短的「{run[-size:]}」"
                 ):
                     break
-        reader = searcher.reader()
+        reader = snapshot.reader
         for unit in plan.positive[:2]:
             words = {
                 w.decode("utf-8") if isinstance(w, bytes) else w
@@ -388,16 +314,17 @@ class SearchIndex:
                 probe(word, f"相近词「{word}」")
         return sorted(found.values(), key=lambda s: -s["total"])[:6]
 
-    def _plain_count(self, searcher, text: str, scope: Scope) -> int:
-        plan = build_plan(parse(text), self.pipeline, searcher.reader().doc_frequency)
-        return self._count(searcher, plan.required, scope, QUICK_COUNT_LIMIT)[0] if plan else 0
+    def _plain_count(self, snapshot: Snapshot, text: str, within: set[int] | None) -> int:
+        plan = build_plan(parse(text), self.pipeline, snapshot.doc_frequency)
+        return len(evaluate(plan.required, snapshot, within)) if plan else 0
 
     # -- documents -----------------------------------------------------------------------
 
     def document(self, doc_id: str, q: str | None = None, related: int = 5) -> dict[str, Any]:
         """The whole stored document, every match of q marked, and related documents."""
         with self._lock:
-            searcher = self._fresh()
+            snapshot = self._fresh()
+            searcher = snapshot.searcher
             docnum = searcher.document_number(id=doc_id)
             if docnum is None:
                 raise DocumentNotFound(f"没有编号为「{doc_id}」的文档 (no such document)")
@@ -406,7 +333,7 @@ class SearchIndex:
             if q and q.strip():
                 plan = build_plan(parse(q[:MAX_QUERY_CHARS]), self.pipeline)
                 needles = plan.needles if plan else []
-            similar = self._related(searcher, docnum, stored, related) if related else []
+            similar = self._related(snapshot, docnum, stored, related) if related else []
         normalize = self.pipeline.normalize
         body = stored.get("body", "")
         spans = find_spans(normalize(body), needles)
@@ -434,7 +361,7 @@ class SearchIndex:
             "related": similar,
         }
 
-    def _related(self, searcher, docnum: int, stored: dict[str, Any], limit: int):
+    def _related(self, snapshot: Snapshot, docnum: int, stored: dict[str, Any], limit: int):
         """More like this: the document's most distinctive character pairs, as a weighted OR."""
         counts = Counter(
             t.text
@@ -442,15 +369,15 @@ class SearchIndex:
             if len(t.text) > 1
         )
         scored = sorted(
-            ((tf * searcher.idf("grams", gram), gram) for gram, tf in counts.items()),
+            ((tf * snapshot.searcher.idf("grams", gram), gram) for gram, tf in counts.items()),
             reverse=True,
         )[:25]
         if not scored:
             return []
         terms = [wq.Term("grams", gram, boost=weight) for weight, gram in scored]
-        results = searcher.search(
-            wq.Or(terms), limit=limit + 1, mask=wq.Term("id", stored["id"]), terms=False
-        )
+        found = evaluate(wq.Or(terms), snapshot)
+        found.pop(docnum, None)
+        best = heapq.nlargest(limit, found, key=_score_key(found))
         return [
             {
                 "id": hit["id"],
@@ -458,7 +385,7 @@ class SearchIndex:
                 "date": hit.get("date"),
                 "source": hit.get("source"),
             }
-            for hit in results[:limit]
+            for hit in map(snapshot.searcher.stored_fields, best)
         ]
 
     # -- state ---------------------------------------------------------------------------
@@ -466,11 +393,11 @@ class SearchIndex:
     def health(self) -> dict[str, Any]:
         """Document count, generation and last update of the live index (raises when unusable)."""
         with self._lock:
-            searcher = self._fresh()
+            snapshot = self._fresh()
             report = self.store.last_report() or {}
             return {
                 "status": "ok",
-                "documents": searcher.doc_count(),
+                "documents": snapshot.searcher.doc_count(),
                 "generation": self._generation,
                 "last_update": report.get("finished"),
                 "last_run": {k: v for k, v in report.items() if k != "problems"},
@@ -482,7 +409,7 @@ class SearchIndex:
         folder = self.store.path(health["generation"])
         size = sum(p.stat().st_size for p in Path(folder).iterdir() if p.is_file())
         with self._lock:
-            segments = len(self._fresh().reader().leaf_readers())
+            segments = len(self._fresh().leaves)
         return {
             **health,
             "index": str(self.settings.index_dir),
@@ -490,3 +417,15 @@ class SearchIndex:
             "segments": segments,
             "analyzer": self.store.analyzer_fingerprint(health["generation"]),
         }
+
+
+def _score_key(scores: dict[int, float]) -> Callable[[int], tuple[float, int]]:
+    """Best score first; equal scores in index order, as Whoosh ranks them."""
+    return lambda docnum: (scores[docnum], -docnum)
+
+
+def _ranked(candidates: Collection[int], key: Callable[[int], Any], first: int) -> Iterator[int]:
+    """Candidates best first: the first window by a partial sort, the rest only when asked."""
+    yield from heapq.nlargest(first, candidates, key=key)
+    if len(candidates) > first:
+        yield from sorted(candidates, key=key, reverse=True)[first:]

@@ -54,3 +54,51 @@ def seed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def seed_index(seed_settings: Settings) -> SearchIndex:
     return SearchIndex(seed_settings)
+
+
+@pytest.fixture(scope="session")
+def mixed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """600 documents recombined from the project's corpus lines (common pairs in hundreds of
+    documents, so posting lists span many blocks), then a reindex that modifies and deletes
+    some: several segments, some with deleted documents."""
+    import random
+
+    lines = sorted(
+        {
+            line.strip()
+            for path in SEED_CORPUS.rglob("*")
+            if path.is_file()
+            for text in _texts(path)
+            for line in text.split("\n")
+            if len(line.strip()) > 8
+        }
+    )
+    rng = random.Random(7)
+    records = [
+        {
+            "id": f"mixed-{n:04d}",
+            "title": rng.choice(lines)[:30],
+            "body": "\n".join([*rng.sample(lines, rng.randint(2, 8)), f"编号 n{n}"]),
+            "date": f"20{rng.randint(19, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "source": rng.choice(["甲报", "乙台", "丙网"]),
+        }
+        for n in range(600)
+    ]
+    folder = tmp_path_factory.mktemp("mixed")
+    feed = write_jsonl(folder / "feed" / "mixed.jsonl", records)
+    settings = Settings.from_env(index_dir=folder / "index", procs=1)
+    sync(settings, [feed.parent])
+    changed = [
+        dict(r, body=r["body"] + "\n修改后的段落") if i % 7 == 0 else r
+        for i, r in enumerate(records)
+        if i % 11
+    ]
+    write_jsonl(feed, changed)
+    sync(settings, [feed.parent])
+    return settings
+
+
+def _texts(path: Path) -> list[str]:
+    if path.suffix == ".jsonl":
+        return [json.loads(line)["body"] for line in path.read_text("utf-8").splitlines()]
+    return [path.read_text("utf-8")]

@@ -1,0 +1,223 @@
+"""One searcher's index held in memory the way searching uses it: whole posting lists with each
+posting's BM25F score, field lengths and columns, each read in bulk once and kept while that
+searcher lives (a commit or a new generation brings a new snapshot)."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import struct
+import zlib
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from itertools import accumulate
+from typing import Any, NamedTuple
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+# Posting lists kept per snapshot, counted in postings (12 bytes each): enough for the pairs
+# that recur across queries (中国, 发展, 习近 ...), bounded for the serving process's memory.
+CACHE_POSTINGS = 3_000_000
+
+_BLOCK_LENGTH = struct.Struct("!i")
+_HEADER = 4  # the "W3Bl" tag before the first block of a posting list
+_LENGTHS = [byte_to_length(b) for b in range(256)]
+
+
+class Posting(NamedTuple):
+    """A term's live documents in ascending order, with each one's score for the term."""
+
+    ids: array
+    scores: array
+
+
+class Snapshot:
+    """The live documents of one searcher as plain arrays; not thread-safe (the SearchIndex
+    lock guards it)."""
+
+    def __init__(self, searcher: Any, cache_postings: int = CACHE_POSTINGS) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.leaves = [(leaf, offset) for leaf, offset in self.reader.leaf_readers()]
+        self.size = self.reader.doc_count_all()
+        self._deleted = [leaf.deleted_docs_set for leaf, _ in self.leaves]
+        self._limit = cache_postings
+        self._held = 0
+        self._postings: OrderedDict[tuple[str, Any], Posting] = OrderedDict()
+        self._norms: dict[str, list[float]] = {}
+        self._columns: dict[str, list[Any]] = {}
+        self._filters: dict[str, set[int]] = {}
+        self._live: set[int] | None = None
+        self._day_order: tuple[list[int], list[int]] | None = None
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    # -- documents -------------------------------------------------------------------------
+
+    def live(self) -> set[int]:
+        """Every document not deleted."""
+        if self._live is None:
+            self._live = {
+                offset + d
+                for (leaf, offset), deleted in zip(self.leaves, self._deleted, strict=True)
+                for d in range(leaf.doc_count_all())
+                if d not in deleted
+            }
+        return self._live
+
+    def doc_frequency(self, field: str, text: Any) -> int:
+        return self.reader.doc_frequency(field, text)
+
+    # -- postings --------------------------------------------------------------------------
+
+    @property
+    def cached_postings(self) -> int:
+        """How many postings the cache holds now."""
+        return self._held
+
+    def postings(self, field: str, text: Any) -> Posting:
+        """A term's posting list across segments, deleted documents dropped, scores computed
+        with the searcher's weighting (Whoosh's BM25F formula and statistics)."""
+        key = (field, text)
+        found = self._postings.get(key)
+        if found is not None:
+            self._postings.move_to_end(key)
+            return found
+        ids: list[int] = []
+        weights: list[float] = []
+        for (leaf, offset), deleted in zip(self.leaves, self._deleted, strict=True):
+            try:
+                leaf_ids, leaf_weights = _leaf_postings(leaf, field, text)
+            except TermNotFound:
+                continue
+            for docnum, weight in zip(leaf_ids, leaf_weights, strict=True):
+                if docnum not in deleted:
+                    ids.append(docnum + offset)
+                    weights.append(weight)
+        found = Posting(array("i", ids), array("d", self._scores(field, text, ids, weights)))
+        self._postings[key] = found
+        self._held += len(ids)
+        while self._held > self._limit and len(self._postings) > 1:
+            _, dropped = self._postings.popitem(last=False)
+            self._held -= len(dropped.ids)
+        return found
+
+    def _scores(self, field: str, text: Any, ids: list[int], weights: list[float]) -> list[float]:
+        if not self.reader.schema[field].scorable:
+            return weights
+        weighting = self.searcher.weighting
+        k1 = weighting.K1
+        scale = self.searcher.idf(field, text) * (k1 + 1)
+        norms = self._length_norms(field)
+        return [scale * w / (w + norms[d]) for d, w in zip(ids, weights, strict=True)]
+
+    def _length_norms(self, field: str) -> list[float]:
+        """K1 * (1 - B + B * length / average) per document: the length half of BM25."""
+        if field not in self._norms:
+            weighting = self.searcher.weighting
+            b = weighting._field_B.get(field, weighting.B)
+            k1 = weighting.K1
+            average = self.searcher.avg_field_length(field) or 1
+            self._norms[field] = [
+                k1 * ((1 - b) + b * length / average) for length in self._field_lengths(field)
+            ]
+        return self._norms[field]
+
+    def _field_lengths(self, field: str) -> list[int]:
+        """Every document's length in a field, as Whoosh stores it (one byte, log scale)."""
+        lengths: list[int] = []
+        for leaf, _ in self.leaves:
+            count = leaf.doc_count_all()
+            column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+            raw = column._dbfile.get(column._basepos, column._count) if column else b""
+            lengths.extend(_LENGTHS[b] for b in raw)
+            lengths.extend([1] * (count - len(raw)))
+        return lengths
+
+    # -- columns ---------------------------------------------------------------------------
+
+    def column(self, name: str) -> list[Any]:
+        """A column's values by docnum (None where a segment has no such column)."""
+        if name not in self._columns:
+            # leaf by leaf: MultiReader.column_reader misplaces the documents of a segment
+            # without the column (a nightly segment of undated .txt speeches has no year)
+            values: list[Any] = []
+            for leaf, _ in self.leaves:
+                if leaf.has_column(name):
+                    values.extend(leaf.column_reader(name))
+                else:
+                    values.extend([None] * leaf.doc_count_all())
+            self._columns[name] = values
+        return self._columns[name]
+
+    def valued(self, name: str, value: str) -> set[int]:
+        """Live documents whose source (or category) is exactly value."""
+        key = f"{name}={value}"
+        if key not in self._filters:
+            column = self.column(name)
+            self._filters[key] = {d for d in self.live() if column[d] == value}
+        return self._filters[key]
+
+    def day_key(self) -> Callable[[int], int]:
+        """Sort key for newest first: the day number, then index order among the same day
+        (undated documents have day 0, so they come last)."""
+        days = self.column("day")
+        size = self.size
+        return lambda docnum: (days[docnum] or 0) * size - docnum
+
+    def dated(self, start: int | None, end: int | None) -> set[int]:
+        """Live documents whose day lies in [start, end], by bisecting the sorted days."""
+        if self._day_order is None:
+            days = [d or 0 for d in self.column("day")]
+            order = sorted(self.live(), key=days.__getitem__)
+            self._day_order = ([days[d] for d in order], order)
+        keys, order = self._day_order
+        return set(order[bisect_left(keys, start or 1) : bisect_right(keys, end or 99991231)])
+
+
+def _leaf_postings(leaf: Any, field: str, text: Any) -> tuple[Iterable[int], Iterable[float]]:
+    """One segment's postings of a term, deleted documents included."""
+    matcher = leaf.postings(field, text)
+    matcher = getattr(matcher, "child", matcher)  # the deletion filter; the caller drops them
+    if isinstance(matcher, W3LeafMatcher):
+        return _blocks(matcher)
+    ids, weights = [], []  # postings inlined in the term info (a term of one document)
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+def _blocks(matcher: W3LeafMatcher) -> tuple[list[int], list[float]]:
+    """Decode a whoosh3 posting list block by block from one read of its bytes; Whoosh's own
+    matcher reads each block's header byte by byte through the file and decodes ids one
+    generator step at a time. Layout: tag, then per block a signed length (negative on the
+    last block), the pickled block info, and the (compressed) pickled ids/weights/values."""
+    length = matcher._length  # whoosh3's term info leaves it a 1-tuple (unpack without [0])
+    length = length[0] if isinstance(length, tuple) else length
+    raw = matcher._postfile.get(matcher._startoffset, length)
+    stream = io.BytesIO(raw)
+    ids: list[int] = []
+    weights: list[float] = []
+    position = _HEADER
+    while True:
+        (length,) = _BLOCK_LENGTH.unpack_from(raw, position)
+        stream.seek(position + _BLOCK_LENGTH.size)
+        count, _, _, compression, _, _ = pickle.load(stream)
+        end = position + _BLOCK_LENGTH.size + abs(length)
+        data = raw[stream.tell() : end]
+        deltas, block_weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
+        ids.extend(accumulate(deltas))
+        if block_weights is None or isinstance(block_weights, float):
+            weights.extend([1.0 if block_weights is None else block_weights] * count)
+        else:
+            weights.extend(block_weights)
+        if length < 0:
+            return ids, weights
+        position = end
