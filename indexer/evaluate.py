@@ -6,7 +6,7 @@ microseconds per candidate per node."""
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 
 from whoosh import query as wq
 
@@ -18,41 +18,48 @@ Scores = dict[int, float]
 _LOOKUP_RATIO = 8
 
 
-def evaluate(query: wq.Query, snapshot: Snapshot, within: Collection[int] | None = None) -> Scores:
-    """The documents matching query (only those in within, when given) with their scores."""
+def evaluate(
+    query: wq.Query,
+    snapshot: Snapshot,
+    within: Collection[int] | None = None,
+    scored: bool = True,
+) -> Scores:
+    """The documents matching query (only those in within, when given) with their scores
+    (all 0.0 when not scored: the parts that only filter)."""
     if isinstance(query, wq.Term):
-        return _term(snapshot, query.fieldname, query.text, query.boost, within)
+        return _term(snapshot, query, within, scored)
     if isinstance(query, wq.And):
-        return _and(query.subqueries, snapshot, within)
+        return _and(query.subqueries, snapshot, within, scored)
     if isinstance(query, wq.Or):
-        return _or(query.subqueries, snapshot, within)
+        return _or(query.subqueries, snapshot, within, scored)
     if isinstance(query, wq.AndMaybe):
-        required = evaluate(query.a, snapshot, within)
-        optional = evaluate(query.b, snapshot, required.keys()) if required else {}
-        for docnum, score in optional.items():
-            required[docnum] += score
+        required = evaluate(query.a, snapshot, within, scored)
+        if required and scored:
+            for docnum, score in evaluate(query.b, snapshot, required.keys()).items():
+                required[docnum] += score
         return required
     if isinstance(query, wq.AndNot):
-        positive = evaluate(query.a, snapshot, within)
+        positive = evaluate(query.a, snapshot, within, scored)
         if positive:
-            for docnum in evaluate(query.b, snapshot, positive.keys()):
+            for docnum in evaluate(query.b, snapshot, positive.keys(), scored=False):
                 del positive[docnum]
         return positive
     if isinstance(query, wq.Not):
-        excluded = evaluate(query.query, snapshot, within)
+        excluded = evaluate(query.query, snapshot, within, scored=False)
         return dict.fromkeys((d for d in _universe(snapshot, within) if d not in excluded), 0.0)
     if isinstance(query, wq.ConstantScoreQuery):
-        return dict.fromkeys(evaluate(query.child, snapshot, within), query.score)
+        found = evaluate(query.child, snapshot, within, scored=False)
+        return dict.fromkeys(found, query.score) if scored else found
     if isinstance(query, wq.Every):
         return dict.fromkeys(_universe(snapshot, within), 0.0)
     if isinstance(query, wq.MultiTerm):  # prefixes, numeric and term ranges
-        return _multi(query, snapshot, within)
+        return _multi(query, snapshot, within, scored)
     if query is wq.NullQuery:
         return {}
     simpler = query.simplify(snapshot.reader)
     if type(simpler) is type(query):
         raise TypeError(f"cannot evaluate {type(query).__name__} queries")
-    return evaluate(simpler, snapshot, within)
+    return evaluate(simpler, snapshot, within, scored)
 
 
 def estimate(query: wq.Query, snapshot: Snapshot) -> int:
@@ -72,31 +79,48 @@ def estimate(query: wq.Query, snapshot: Snapshot) -> int:
 
 
 def _term(
-    snapshot: Snapshot, field: str, text: object, boost: float, within: Collection[int] | None
+    snapshot: Snapshot, term: wq.Term, within: Collection[int] | None, scored: bool
 ) -> Scores:
-    ids, scores = snapshot.postings(field, text)
+    if not scored:
+        ids = snapshot.docs(term.fieldname, term.text)
+        if within is None:
+            return dict.fromkeys(ids, 0.0)
+        if len(within) * _LOOKUP_RATIO < len(ids):
+            return dict.fromkeys(_present(ids, within), 0.0)
+        return dict.fromkeys((d for d in ids if d in within), 0.0)
+    ids, scores = snapshot.scored(term.fieldname, term.text)
     if within is None:
         found = dict(zip(ids, scores, strict=True))
     elif len(within) * _LOOKUP_RATIO < len(ids):
-        found = {}
-        size = len(ids)
-        for docnum in within:
-            at = bisect_left(ids, docnum)
-            if at < size and ids[at] == docnum:
-                found[docnum] = scores[at]
+        found = {ids[at]: scores[at] for at in _positions(ids, within)}
     else:
         found = {d: s for d, s in zip(ids, scores, strict=True) if d in within}
-    if boost != 1.0:
+    if term.boost != 1.0:
         for docnum in found:
-            found[docnum] *= boost
+            found[docnum] *= term.boost
     return found
 
 
-def _and(parts: list[wq.Query], snapshot: Snapshot, within: Collection[int] | None) -> Scores:
+def _positions(ids: Sequence[int], wanted: Collection[int]) -> Iterator[int]:
+    """Where each wanted document sits in ids, for those it holds (binary search)."""
+    size = len(ids)
+    for docnum in wanted:
+        at = bisect_left(ids, docnum)
+        if at < size and ids[at] == docnum:
+            yield at
+
+
+def _present(ids: Sequence[int], wanted: Collection[int]) -> Iterator[int]:
+    return (ids[at] for at in _positions(ids, wanted))
+
+
+def _and(
+    parts: list[wq.Query], snapshot: Snapshot, within: Collection[int] | None, scored: bool
+) -> Scores:
     result: Scores | None = None
     for part in sorted(parts, key=lambda q: estimate(q, snapshot)):
-        found = evaluate(part, snapshot, within if result is None else result.keys())
-        if result is not None:
+        found = evaluate(part, snapshot, within if result is None else result.keys(), scored)
+        if result is not None and scored:
             found = {d: result[d] + s for d, s in found.items()}
         result = found
         if not result:
@@ -104,22 +128,28 @@ def _and(parts: list[wq.Query], snapshot: Snapshot, within: Collection[int] | No
     return result or {}
 
 
-def _or(parts: list[wq.Query], snapshot: Snapshot, within: Collection[int] | None) -> Scores:
+def _or(
+    parts: list[wq.Query], snapshot: Snapshot, within: Collection[int] | None, scored: bool
+) -> Scores:
     result: Scores = {}
     for part in parts:
-        found = evaluate(part, snapshot, within)
+        found = evaluate(part, snapshot, within, scored)
         if not result:
             result = found
-            continue
-        for docnum, score in found.items():
-            result[docnum] = result.get(docnum, 0.0) + score
+        elif scored:
+            for docnum, score in found.items():
+                result[docnum] = result.get(docnum, 0.0) + score
+        else:
+            result.update(found)
     return result
 
 
-def _multi(query: wq.MultiTerm, snapshot: Snapshot, within: Collection[int] | None) -> Scores:
+def _multi(
+    query: wq.MultiTerm, snapshot: Snapshot, within: Collection[int] | None, scored: bool
+) -> Scores:
     """The union of the expanded terms, scored as Whoosh scores it: the sum of their scores."""
     terms = [wq.Term(f, t, boost=query.boost) for f, t in query.expanded_terms(snapshot.reader)]
-    return _or(terms, snapshot, within)
+    return _or(terms, snapshot, within, scored)
 
 
 def _universe(snapshot: Snapshot, within: Collection[int] | None) -> Collection[int]:

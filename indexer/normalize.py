@@ -8,6 +8,8 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import accumulate
+from operator import sub
 
 import opencc
 
@@ -25,6 +27,18 @@ def _t2s() -> opencc.OpenCC:
 @lru_cache(maxsize=65536)
 def _fold_char(char: str) -> str:
     return unicodedata.normalize("NFKC", char).lower()
+
+
+_ONE_TO_ONE: set[str] = set()  # characters seen folding to exactly one character
+
+
+def _one_to_one(chars: set[str]) -> bool:
+    """Does every character fold to exactly one? (Only those never seen before are checked.)"""
+    for char in chars - _ONE_TO_ONE:
+        if len(_fold_char(char)) != 1:
+            return False
+        _ONE_TO_ONE.add(char)
+    return True
 
 
 @dataclass(frozen=True)
@@ -108,29 +122,28 @@ def _to_simplified(text: str) -> str:
 
 
 def _join_han(text: str) -> tuple[str, OffsetMap]:
-    gaps = list(_HAN_GAP.finditer(text))
-    if not gaps:
+    """Han gaps removed; each gap's end is a breakpoint (gaps never touch: Han lies between)."""
+    spans = [m.span() for m in _HAN_GAP.finditer(text)]
+    if not spans:
         return text, IDENTITY
-    builder = _MapBuilder()
-    pieces: list[str] = []
-    last = 0
-    out = 0
-    for gap in gaps:
-        pieces.append(text[last : gap.start()])
-        out += gap.start() - last
-        last = gap.end()
-        builder.mark(out, last)
-    pieces.append(text[last:])
-    return "".join(pieces), builder.build()
+    ends = [end for _, end in spans]
+    removed = accumulate(end - start for start, end in spans)
+    starts = (0, *map(sub, ends, removed))
+    return _HAN_GAP.sub("", text), OffsetMap(starts, (0, *ends))
 
 
 def normalize(text: str) -> Normalized:
     """The searchable form of text, with offsets back into it."""
     # Whole-text NFKC is fast; when no character grows or shrinks (full-width punctuation and
     # letters, the common case), characters map one to one and no offset map is needed.
-    folded = unicodedata.normalize("NFKC", text).lower()
+    if unicodedata.is_normalized("NFKC", text):  # then each character is its own NFKC form
+        folded = text.lower()
+        uneven = len(folded) != len(text)
+    else:
+        folded = unicodedata.normalize("NFKC", text).lower()
+        uneven = len(folded) != len(text) or not _one_to_one(set(text))
     fold_map = IDENTITY
-    if len(folded) != len(text) or any(len(_fold_char(c)) != 1 for c in set(text)):
+    if uneven:
         folded, fold_map = _fold_chars(text)
     simplified = _to_simplified(folded)
     joined, join_map = _join_han(simplified)

@@ -19,8 +19,9 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-# Posting lists kept per snapshot, counted in postings (12 bytes each): enough for the pairs
-# that recur across queries (中国, 发展, 习近 ...), bounded for the serving process's memory.
+# Posting lists kept per snapshot, counted in postings (8 bytes each, 16 once scored): enough
+# for the pairs that recur across queries (中国, 发展, 习近 ...), bounded for the serving
+# process's memory.
 CACHE_POSTINGS = 3_000_000
 
 _BLOCK_LENGTH = struct.Struct("!i")
@@ -35,6 +36,17 @@ class Posting(NamedTuple):
     scores: array
 
 
+class _Entry:
+    """A cached posting list: documents, weights (term frequencies), scores once asked for."""
+
+    __slots__ = ("ids", "weights", "scores")
+
+    def __init__(self, ids: array, weights: array) -> None:
+        self.ids = ids
+        self.weights = weights
+        self.scores: array | None = None
+
+
 class Snapshot:
     """The live documents of one searcher as plain arrays; not thread-safe (the SearchIndex
     lock guards it)."""
@@ -47,7 +59,8 @@ class Snapshot:
         self._deleted = [leaf.deleted_docs_set for leaf, _ in self.leaves]
         self._limit = cache_postings
         self._held = 0
-        self._postings: OrderedDict[tuple[str, Any], Posting] = OrderedDict()
+        self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
+        self._frequencies: dict[tuple[str, Any], int] = {}
         self._norms: dict[str, list[float]] = {}
         self._columns: dict[str, list[Any]] = {}
         self._filters: dict[str, set[int]] = {}
@@ -71,7 +84,12 @@ class Snapshot:
         return self._live
 
     def doc_frequency(self, field: str, text: Any) -> int:
-        return self.reader.doc_frequency(field, text)
+        """Documents holding a term, deleted ones included (Whoosh's statistic), remembered:
+        plans and evaluation ask for the same terms several times."""
+        key = (field, text)
+        if key not in self._frequencies:
+            self._frequencies[key] = self.reader.doc_frequency(field, text)
+        return self._frequencies[key]
 
     # -- postings --------------------------------------------------------------------------
 
@@ -80,36 +98,48 @@ class Snapshot:
         """How many postings the cache holds now."""
         return self._held
 
-    def postings(self, field: str, text: Any) -> Posting:
-        """A term's posting list across segments, deleted documents dropped, scores computed
-        with the searcher's weighting (Whoosh's BM25F formula and statistics)."""
+    def docs(self, field: str, text: Any) -> array:
+        """A term's live documents across segments, ascending."""
+        return self._entry(field, text).ids
+
+    def scored(self, field: str, text: Any) -> Posting:
+        """A term's live documents with their scores by the searcher's weighting (Whoosh's
+        BM25F formula and statistics), computed once per term."""
+        entry = self._entry(field, text)
+        if entry.scores is None:
+            entry.scores = array("d", self._scores(field, text, entry.ids, entry.weights))
+        return Posting(entry.ids, entry.scores)
+
+    def _entry(self, field: str, text: Any) -> _Entry:
         key = (field, text)
-        found = self._postings.get(key)
-        if found is not None:
+        entry = self._postings.get(key)
+        if entry is not None:
             self._postings.move_to_end(key)
-            return found
-        ids: list[int] = []
-        weights: list[float] = []
+            return entry
+        ids = array("i")
+        weights = array("f")
         for (leaf, offset), deleted in zip(self.leaves, self._deleted, strict=True):
             try:
                 leaf_ids, leaf_weights = _leaf_postings(leaf, field, text)
             except TermNotFound:
                 continue
-            for docnum, weight in zip(leaf_ids, leaf_weights, strict=True):
-                if docnum not in deleted:
-                    ids.append(docnum + offset)
-                    weights.append(weight)
-        found = Posting(array("i", ids), array("d", self._scores(field, text, ids, weights)))
-        self._postings[key] = found
+            if deleted:
+                kept = [i for i, d in enumerate(leaf_ids) if d not in deleted]
+                leaf_ids = [leaf_ids[i] for i in kept]
+                leaf_weights = [leaf_weights[i] for i in kept]
+            ids.extend(map(offset.__add__, leaf_ids) if offset else leaf_ids)
+            weights.extend(leaf_weights)
+        entry = _Entry(ids, weights)
+        self._postings[key] = entry
         self._held += len(ids)
         while self._held > self._limit and len(self._postings) > 1:
             _, dropped = self._postings.popitem(last=False)
             self._held -= len(dropped.ids)
-        return found
+        return entry
 
-    def _scores(self, field: str, text: Any, ids: list[int], weights: list[float]) -> list[float]:
+    def _scores(self, field: str, text: Any, ids: array, weights: array) -> list[float]:
         if not self.reader.schema[field].scorable:
-            return weights
+            return list(weights)
         weighting = self.searcher.weighting
         k1 = weighting.K1
         scale = self.searcher.idf(field, text) * (k1 + 1)

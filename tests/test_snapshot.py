@@ -45,7 +45,7 @@ def test_posting_lists_and_scores_are_whooshs_own(snapshot: Snapshot) -> None:
             hit.docnum: hit.score
             for hit in snapshot.searcher.search(wq.Term("grams", term), limit=None)
         }
-        ids, scores = snapshot.postings("grams", term)
+        ids, scores = snapshot.scored("grams", term)
         assert list(ids) == sorted(expected), term
         assert list(scores) == pytest.approx([expected[d] for d in ids], rel=1e-9), term
 
@@ -55,7 +55,7 @@ def test_deleted_documents_are_not_in_any_posting_list(snapshot: Snapshot) -> No
     assert snapshot.live() == live
     assert len(live) < snapshot.size
     for _, term in grams_by_frequency(snapshot)[:30]:
-        assert set(snapshot.postings("grams", term).ids) <= live
+        assert set(snapshot.docs("grams", term)) <= live
 
 
 def test_the_cache_keeps_within_its_bound_and_answers_the_same(mixed_index: Settings) -> None:
@@ -63,9 +63,9 @@ def test_the_cache_keeps_within_its_bound_and_answers_the_same(mixed_index: Sett
     small = Snapshot(store.open(store.require_current()).searcher(weighting=BM25F()), 1000)
     try:
         terms = [t for _, t in grams_by_frequency(small)[:40]]
-        first = [small.postings("grams", t) for t in terms]
+        first = [small.scored("grams", t) for t in terms]
         assert small.cached_postings <= 1000
-        assert [small.postings("grams", t) for t in terms] == first
+        assert [small.scored("grams", t) for t in terms] == first
     finally:
         small.close()
 
