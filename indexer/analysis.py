@@ -19,7 +19,7 @@ from whoosh.analysis import Token, Tokenizer
 from .normalize import HAN_CLASS, Normalized, normalize
 
 # Bump when tokens or the schema change in a way that needs a reindex.
-ANALYZER_VERSION = "4"
+ANALYZER_VERSION = "5"
 
 jieba.setLogLevel(logging.WARNING)
 

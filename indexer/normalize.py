@@ -90,6 +90,16 @@ class Normalized:
             pos = offset_map(pos)
         return pos
 
+    def packed(self) -> tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]:
+        """The offset maps as plain tuples, stored beside the normalised text so that marking
+        a hit needs no normalisation at query time."""
+        return tuple((m.starts, m.sources) for m in self.maps)
+
+    @classmethod
+    def unpacked(cls, text: str, packed: tuple) -> Normalized:
+        """The inverse of packed()."""
+        return cls(text, tuple(OffsetMap(starts, sources) for starts, sources in packed))
+
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         """The original text's [start, end) that normalised into text[start:end]."""
         if end <= start:

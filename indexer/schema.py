@@ -6,7 +6,7 @@ from whoosh import fields
 
 from .analysis import Pipeline
 from .documents import Document
-from .normalize import fold
+from .normalize import normalize
 from .plan import day_number
 
 TITLE_BOOST = 2.5
@@ -28,7 +28,9 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
         grams=fields.TEXT(analyzer=grams, phrase=False),
         title_grams=fields.TEXT(analyzer=grams, phrase=False, field_boost=TITLE_BOOST),
         norm=fields.STORED(),
+        norm_map=fields.STORED(),
         norm_title=fields.STORED(),
+        norm_title_map=fields.STORED(),
         date=fields.STORED(),
         year=fields.ID(stored=False, sortable=True),
         day=fields.NUMERIC(int, bits=32, sortable=True, default=0),  # ranges; undated sort last
@@ -41,6 +43,8 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
 
 def to_fields(doc: Document) -> dict[str, object]:
     """The keyword arguments of writer.add_document for one document."""
+    body = normalize(doc.body)
+    title = normalize(doc.title)
     values: dict[str, object] = {
         "id": doc.id,
         "path": doc.path,
@@ -49,8 +53,10 @@ def to_fields(doc: Document) -> dict[str, object]:
         "body": doc.body,
         "grams": f"{doc.title}\n{doc.body}",
         "title_grams": doc.title,
-        "norm": fold(doc.body),
-        "norm_title": fold(doc.title),
+        "norm": body.text,
+        "norm_map": body.packed(),
+        "norm_title": title.text,
+        "norm_title_map": title.packed(),
         "url": doc.url,
         "meta": doc.metadata,
     }

@@ -25,6 +25,7 @@ from .dates import parse_date
 from .errors import AnalyzerMismatch, DocumentNotFound, IndexUnreadable, QueryError
 from .evaluate import evaluate
 from .indexing import analyzer_config
+from .normalize import Normalized
 from .plan import QueryPlan, build_plan, day_number
 from .query import parse
 from .settings import Settings
@@ -256,17 +257,16 @@ class SearchIndex:
     def _hit(self, stored: dict[str, Any], score: float | None, plan: QueryPlan) -> dict[str, Any]:
         title = stored.get("title", "")
         body = stored.get("body", "")
-        normalize = self.pipeline.normalize
         return {
             "id": stored["id"],
             "title": title,
-            "title_html": mark(title, find_spans(normalize(title), plan.needles)),
+            "title_html": mark(title, find_spans(_title_norm(stored), plan.needles)),
             "score": None if score is None else round(score, 4),
             "date": stored.get("date"),
             "source": stored.get("source"),
             "category": stored.get("category"),
             "url": stored.get("url"),
-            "passages": passages(body, find_spans(normalize(body), plan.needles)),
+            "passages": passages(body, find_spans(_body_norm(stored), plan.needles)),
         }
 
     # -- no results ----------------------------------------------------------------------
@@ -334,9 +334,8 @@ class SearchIndex:
                 plan = build_plan(parse(q[:MAX_QUERY_CHARS]), self.pipeline)
                 needles = plan.needles if plan else []
             similar = self._related(snapshot, docnum, stored, related) if related else []
-        normalize = self.pipeline.normalize
         body = stored.get("body", "")
-        spans = find_spans(normalize(body), needles)
+        spans = find_spans(_body_norm(stored), needles)
         paragraphs = []
         offset = 0
         number = 1
@@ -349,7 +348,7 @@ class SearchIndex:
         return {
             "id": stored["id"],
             "title": title,
-            "title_html": mark(title, find_spans(normalize(title), needles)),
+            "title_html": mark(title, find_spans(_title_norm(stored), needles)),
             "body": body,
             "paragraphs_html": [p for p in paragraphs if p.strip()],
             "marks": len(spans),
@@ -429,3 +428,12 @@ def _ranked(candidates: Collection[int], key: Callable[[int], Any], first: int) 
     yield from heapq.nlargest(first, candidates, key=key)
     if len(candidates) > first:
         yield from sorted(candidates, key=key, reverse=True)[first:]
+
+
+def _body_norm(stored: dict[str, Any]) -> Normalized:
+    """The body's normalised text and offset map as indexed."""
+    return Normalized.unpacked(stored.get("norm", ""), stored.get("norm_map", ()))
+
+
+def _title_norm(stored: dict[str, Any]) -> Normalized:
+    return Normalized.unpacked(stored.get("norm_title", ""), stored.get("norm_title_map", ()))

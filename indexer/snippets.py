@@ -3,6 +3,7 @@ the normalised text and mapped back, so no segmenter runs over a hit at query ti
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from html import escape
 
@@ -77,11 +78,14 @@ def passages(text: str, spans: list[Span], limit: int = MAX_PASSAGES) -> list[st
     if not spans:
         cut = min(len(text), PASSAGE_CHARS)
         return [_flat(escape(text[:cut])) + ("…" if cut < len(text) else "")]
+    starts = [s.start for s in spans]
+    ends = [s.end for s in spans]
     remaining = list(spans)
     chosen: list[tuple[int, int]] = []
     while remaining and len(chosen) < limit:
         start, end, _ = max(
-            (_window(text, s.start, spans) for s in remaining), key=lambda w: (w[2], -w[0])
+            (_window(text, s.start, spans, starts, ends) for s in remaining),
+            key=lambda w: (w[2], -w[0]),
         )
         chosen.append((start, end))
         remaining = [s for s in remaining if s.end <= start or s.start >= end]
@@ -99,16 +103,20 @@ def passages(text: str, spans: list[Span], limit: int = MAX_PASSAGES) -> list[st
     ]
 
 
-def _window(text: str, anchor: int, spans: list[Span]) -> tuple[int, int, int]:
+def _window(
+    text: str, anchor: int, spans: list[Span], starts: list[int], ends: list[int]
+) -> tuple[int, int, int]:
+    """The window starting a little before anchor, and its score: distinct needles inside
+    first, then matches inside (spans are sorted and never overlap, so bisecting finds them)."""
     start = max(0, anchor - _LEAD)
     line_start = text.rfind("\n", 0, anchor) + 1
     if anchor - line_start <= _LEAD:
         start = max(start, line_start)
     end = min(len(text), start + PASSAGE_CHARS)
-    for span in spans:  # never cut a mark in half
-        if span.start < end < span.end:
-            end = span.end
-    inside = [s for s in spans if s.start >= start and s.end <= end]
+    cut = bisect_right(starts, end - 1) - 1  # the last span starting before end
+    if cut >= 0 and spans[cut].start < end < spans[cut].end:  # never cut a mark in half
+        end = spans[cut].end
+    inside = spans[bisect_left(starts, start) : bisect_right(ends, end)]
     score = len({s.needle for s in inside}) * 100 + len(inside)
     return start, end, score
 

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.normalize import fold, normalize
+from indexer.normalize import Normalized, fold, normalize
 
 
 def test_nfkc_and_case_folding() -> None:
@@ -50,3 +50,9 @@ def test_every_normalised_span_comes_from_its_source(text: str, i: int, j: int) 
     if start < end:
         # The source slice folds to the normalised slice, up to Han-space joining at its ends.
         assert norm.text[start:end] in fold(piece) or fold(piece) in norm.text
+
+
+@given(st.text(_ALPHABET, max_size=80))
+def test_offset_maps_stored_beside_the_text_come_back_the_same(text: str) -> None:
+    norm = normalize(text)
+    assert Normalized.unpacked(norm.text, norm.packed()) == norm
