@@ -13,11 +13,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from whoosh import multiproc
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from .analysis import AnalyzerConfig, build_pipeline
 from .errors import CorpusError, IndexUnreadable, IndexWriteError
+from .lengths import Lengths
 from .loader import CorpusReader, Problem
 from .schema import build_schema, to_fields
 from .settings import Settings
@@ -61,7 +63,20 @@ class _Worker(SubWriterTask):
     def run(self) -> None:
         with contextlib.suppress(OSError, AttributeError):  # Linux only
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        multiproc.SegmentWriter = _Writer  # the writer run() makes, in this process only
         super().run()
+
+
+class _Writer(SegmentWriter):
+    """Whoosh's segment writer with the field lengths in memory while it writes postings."""
+
+    def _flush_segment(self) -> None:  # whoosh.writing.SegmentWriter's, but for Lengths
+        self.perdocwriter.close()
+        lengths = Lengths(self.per_document_reader()) if self.codec.length_stats else None
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
 
 
 class _MpWriter(MpWriter):
@@ -156,7 +171,7 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
     if settings.procs > 1:
         writer = _MpWriter(ix, procs=settings.procs, multisegment=True, limitmb=WRITER_LIMIT_MB)
     else:
-        writer = SegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
+        writer = _Writer(ix, limitmb=WRITER_LIMIT_MB)
     try:
         for doc in reader.documents():
             writer.add_document(**to_fields(doc))
@@ -201,7 +216,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
             if old is not None and old[0] == doc.content_hash:
                 report.unchanged += 1
             else:
-                writer = writer or SegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
+                writer = writer or _Writer(ix, limitmb=WRITER_LIMIT_MB)
                 writer.update_document(**to_fields(doc))
                 if old is None:
                     report.added += 1
@@ -223,7 +238,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
                     f"no document could be read from {', '.join(map(str, reader.paths))}: "
                     "refusing to delete the whole index (an unmounted or emptied corpus?)"
                 )
-            writer = writer or SegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
+            writer = writer or _Writer(ix, limitmb=WRITER_LIMIT_MB)
             writer.delete_by_term("id", doc_id)
             report.deleted += 1
         if writer is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from whoosh import fields
 
-from .analysis import Pipeline
+from .analysis import GramCounts, Pipeline, WhooshTokenizer
 from .documents import Document
 from .normalize import normalize
 from .plan import day_number
@@ -25,8 +25,8 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
         hash=fields.ID(stored=True, sortable=True),
         title=fields.TEXT(analyzer=words, stored=True, field_boost=TITLE_BOOST),
         body=fields.STORED(),
-        grams=fields.TEXT(analyzer=grams, phrase=False),
-        title_grams=fields.TEXT(analyzer=grams, phrase=False, field_boost=TITLE_BOOST),
+        grams=_grams_field(grams),
+        title_grams=_grams_field(grams, TITLE_BOOST),
         norm=fields.STORED(),
         norm_map=fields.STORED(),
         norm_title=fields.STORED(),
@@ -39,6 +39,12 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
         url=fields.STORED(),
         meta=fields.STORED(),
     )
+
+
+def _grams_field(analyzer: WhooshTokenizer, boost: float = 1.0) -> fields.TEXT:
+    field = fields.TEXT(analyzer=analyzer, phrase=False, field_boost=boost)
+    field.format = GramCounts(field_boost=boost)
+    return field
 
 
 def to_fields(doc: Document) -> dict[str, object]:

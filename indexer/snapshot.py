@@ -15,9 +15,10 @@ from collections.abc import Callable, Iterable
 from itertools import accumulate
 from typing import Any, NamedTuple
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
+
+from .lengths import field_lengths
 
 # Posting lists kept per snapshot, counted in postings (8 bytes each, 16 once scored): enough
 # for the pairs that recur across queries (中国, 发展, 习近 ...), bounded for the serving
@@ -26,7 +27,6 @@ CACHE_POSTINGS = 3_000_000
 
 _BLOCK_LENGTH = struct.Struct("!i")
 _HEADER = 4  # the "W3Bl" tag before the first block of a posting list
-_LENGTHS = [byte_to_length(b) for b in range(256)]
 
 
 class Posting(NamedTuple):
@@ -154,20 +154,11 @@ class Snapshot:
             k1 = weighting.K1
             average = self.searcher.avg_field_length(field) or 1
             self._norms[field] = [
-                k1 * ((1 - b) + b * length / average) for length in self._field_lengths(field)
+                k1 * ((1 - b) + b * (length or 1) / average)
+                for leaf, _ in self.leaves
+                for length in field_lengths(leaf._perdoc, field, leaf.doc_count_all())
             ]
         return self._norms[field]
-
-    def _field_lengths(self, field: str) -> list[int]:
-        """Every document's length in a field, as Whoosh stores it (one byte, log scale)."""
-        lengths: list[int] = []
-        for leaf, _ in self.leaves:
-            count = leaf.doc_count_all()
-            column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-            raw = column._dbfile.get(column._basepos, column._count) if column else b""
-            lengths.extend(_LENGTHS[b] for b in raw)
-            lengths.extend([1] * (count - len(raw)))
-        return lengths
 
     # -- columns ---------------------------------------------------------------------------
 

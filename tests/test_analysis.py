@@ -1,5 +1,6 @@
 """The analysis factory: words and grams, positions, offsets, dictionaries and synonyms."""
 
+from collections import Counter
 from pathlib import Path
 
 from hypothesis import given
@@ -79,3 +80,11 @@ def test_every_token_slices_the_stored_text_to_its_source(text: str, kind: str) 
         source = text[token.start : token.end]
         assert fold(source) == token.text or token.text in fold(source), (token, source)
         assert source[:1].strip() and source[-1:].strip(), "spans never start or end on a space"
+
+
+@given(_TEXT)
+def test_gram_counts_are_the_counted_gram_tokens(text: str) -> None:
+    """What the grams fields store (counted directly) is what their token stream holds."""
+    pipeline = build_pipeline()
+    tokens = Counter(t.text for t in pipeline.tokens("grams", text, spans=False))
+    assert pipeline.gram_counts(text) == tokens
