@@ -218,7 +218,7 @@ class SearchIndex:
         by_date = request.sort == "date"
         kept: list[tuple[bool, float | None, dict[str, Any]]] = []
         rejected: set[int] = set()
-        key = snapshot.day_key() if by_date else _score_key(scores)
+        key = snapshot.day_key() if by_date else scores.__getitem__
         for docnum in _ranked(scores, key, window):
             if len(kept) >= wanted and len(kept) + len(rejected) >= window:
                 break
@@ -376,7 +376,7 @@ class SearchIndex:
         terms = [wq.Term("grams", gram, boost=weight) for weight, gram in scored]
         found = evaluate(wq.Or(terms), snapshot)
         found.pop(docnum, None)
-        best = heapq.nlargest(limit, found, key=_score_key(found))
+        best = heapq.nlargest(limit, found, key=found.__getitem__)
         return [
             {
                 "id": hit["id"],
@@ -418,13 +418,9 @@ class SearchIndex:
         }
 
 
-def _score_key(scores: dict[int, float]) -> Callable[[int], tuple[float, int]]:
-    """Best score first; equal scores in index order, as Whoosh ranks them."""
-    return lambda docnum: (scores[docnum], -docnum)
-
-
 def _ranked(candidates: Collection[int], key: Callable[[int], Any], first: int) -> Iterator[int]:
-    """Candidates best first: the first window by a partial sort, the rest only when asked."""
+    """Candidates best first (equal keys in the order found): the first window by a partial
+    sort, the rest only when asked for."""
     yield from heapq.nlargest(first, candidates, key=key)
     if len(candidates) > first:
         yield from sorted(candidates, key=key, reverse=True)[first:]
