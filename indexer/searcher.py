@@ -11,7 +11,7 @@ import threading
 import time
 import weakref
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,13 +235,14 @@ class SearchIndex:
         exact_total = plan.sieve_exact or len(kept) + len(rejected) == len(scores)
         facets = {}
         if request.facets:
-            facets = self._facets(snapshot, [d for d in scores if d not in rejected])
+            matched = scores.keys() - rejected if rejected else scores.keys()
+            facets = self._facets(snapshot, matched)
         page = kept[(request.page - 1) * request.size : wanted]
         hits = [self._hit(stored, score, plan) for _, score, stored in page]
         return hits, total, exact_total, facets
 
     @staticmethod
-    def _facets(snapshot: Snapshot, docnums: list[int]) -> dict[str, list[dict[str, Any]]]:
+    def _facets(snapshot: Snapshot, docnums: Iterable[int]) -> dict[str, list[dict[str, Any]]]:
         """Facet values with counts: sources by count, years newest first."""
         facets = {}
         for name in FACET_FIELDS:
