@@ -30,6 +30,29 @@ def peak_rss_mb(pid: int) -> float:
     return _status_kb(pid, "VmHWM") / 1024
 
 
+def pss_mb(pid: int) -> float:
+    """Proportional set size of one process in MB: its private pages plus its share of pages
+    shared with others (forked server workers share the code and the dictionary)."""
+    try:
+        for line in (PROC / str(pid) / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
+def tree_memory(pid: int) -> tuple[float, float, float]:
+    """(PSS summed over pid and its descendants, largest RSS, largest VmHWM) in MB: what a
+    server of one or several processes holds in memory."""
+    pids = descendants(pid)
+    return (
+        sum(pss_mb(p) for p in pids),
+        max(rss_mb(p) for p in pids),
+        max(peak_rss_mb(p) for p in pids),
+    )
+
+
 def descendants(pid: int) -> list[int]:
     """pid and every live process below it, found by walking parent ids in /proc."""
     children: dict[int, list[int]] = {}

@@ -4,9 +4,7 @@ incremental pass (added / changed / removed documents) committed once."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
-import signal
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -21,6 +19,7 @@ from .analysis import AnalyzerConfig, build_pipeline
 from .errors import CorpusError, IndexUnreadable, IndexWriteError
 from .lengths import Lengths
 from .loader import CorpusReader, Problem
+from .processes import die_with_parent
 from .schema import build_schema, to_fields
 from .settings import Settings
 from .store import IndexStore, storage
@@ -61,8 +60,7 @@ class _Worker(SubWriterTask):
     """A writer process that dies with the run: orphaned, it would wait for work forever."""
 
     def run(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):  # Linux only
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        die_with_parent()
         multiproc.SegmentWriter = _Writer  # the writer run() makes, in this process only
         super().run()
 

@@ -6,13 +6,16 @@ import contextlib
 import html
 import json
 import logging
+import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -657,7 +660,7 @@ def test_serve_is_a_speechsearch_command() -> None:
         text=True,
         check=True,
     )
-    for option in ("--index", "--host", "--port", "--threads"):
+    for option in ("--index", "--host", "--port", "--threads", "--workers"):
         assert option in result.stdout
 
 
@@ -689,3 +692,46 @@ def test_serve_on_a_busy_port_says_so_in_one_line(web_index: Path) -> None:
     assert result.output.strip().count("\n") == 0
     assert result.output.startswith(f"error: cannot listen on 127.0.0.1:{port}")
     assert "Traceback" not in result.output
+
+
+def _children(pid: int) -> set[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(p) for p in path.read_text().split()} if path.exists() else set()
+
+
+def _wait_for(predicate: Callable[[], bool], seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_serve_with_workers_shares_the_port_and_replaces_a_dead_worker(web_index: Path) -> None:
+    command = [sys.executable, "-m", "indexer", "serve", "--index", str(web_index), "--port", "0"]
+    workers: set[int] = set()
+    with subprocess.Popen(
+        [*command, "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            base = re.search(r"http://127\.0\.0\.1:\d+/", process.stdout.readline())
+            assert base
+            assert _wait_for(lambda: len(_children(process.pid)) == 2)
+            first = _children(process.pid)
+            workers |= first
+            for _ in range(10):
+                url = base.group(0) + "api/search?q=%E5%BC%A0%E7%BE%BD"
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    assert json.load(response)["total"] > 0
+            os.kill(min(first), signal.SIGKILL)
+            assert _wait_for(lambda: len(_children(process.pid) - first) == 1)
+            workers |= _children(process.pid)
+            with urllib.request.urlopen(base.group(0) + "healthz", timeout=10) as response:
+                assert json.load(response)["documents"] == NEWS_COUNT + 3
+        finally:
+            process.terminate()
+            _, errors = process.communicate(timeout=10)
+    assert "starting another" in errors
+    assert _wait_for(lambda: not [pid for pid in workers if Path(f"/proc/{pid}").exists()], 5)

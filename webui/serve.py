@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
 import click
 import waitress
+from flask import Flask
 
 from indexer.cli import reports_errors
 from indexer.errors import SpeechSearchError
+from indexer.processes import die_with_parent
 
 from . import create_app
 from .core import search_index
+
+RESTART_DELAY_S = 0.5
 
 
 @click.command()
@@ -30,8 +38,16 @@ from .core import search_index
 @click.option(
     "--threads", type=click.IntRange(1, 256), default=4, show_default=True, help="Worker threads."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the port: a search holds one core, so one per core serves "
+    "several readers at once.",
+)
 @reports_errors
-def serve(index_dir: Path | None, host: str, port: int, threads: int) -> None:
+def serve(index_dir: Path | None, host: str, port: int, threads: int, workers: int) -> None:
     """Serve the search page and the JSON API with waitress."""
     app = create_app({"INDEX_DIR": str(index_dir)} if index_dir else None)
     try:
@@ -39,7 +55,6 @@ def serve(index_dir: Path | None, host: str, port: int, threads: int) -> None:
     except OSError as exc:
         click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(1)
-    server = waitress.create_server(app, sockets=[listener], threads=threads)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"serving http://{shown}:{listener.getsockname()[1]}/")
     with app.app_context():
@@ -48,7 +63,51 @@ def serve(index_dir: Path | None, host: str, port: int, threads: int) -> None:
             click.echo(f"  {health['documents']:,} documents, index {app.config['INDEX_DIR']}")
         except SpeechSearchError as exc:
             click.echo(f"warning: {exc}; pages answer 503 until it is fixed", err=True)
-    server.run()
+        search_index().close()  # each worker opens its own: open files share their offsets
+    if workers == 1:
+        waitress.create_server(app, sockets=[listener], threads=threads).run()
+    else:
+        _serve_forked(app, listener, threads, workers)
+
+
+def _serve_forked(app: Flask, listener: socket.socket, threads: int, workers: int) -> None:
+    """Pre-fork: each worker runs waitress on the one listening socket (the kernel hands each
+    connection to one of them) and has its own index reader; the parent replaces a worker that
+    dies and stops them all on SIGTERM or SIGINT. The app and the dictionary are loaded before
+    the fork, so the workers share those pages."""
+    children: set[int] = set()
+    stopping = False
+
+    def start() -> None:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            die_with_parent()
+            try:
+                waitress.create_server(app, sockets=[listener], threads=threads).run()
+            finally:
+                os._exit(1)
+        children.add(pid)
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(workers):
+        start()
+    while children:
+        pid, status = os.wait()
+        children.discard(pid)
+        if not stopping:
+            click.echo(f"warning: worker {pid} ended ({status}); starting another", err=True)
+            time.sleep(RESTART_DELAY_S)
+            start()
 
 
 def _listen(host: str, port: int) -> socket.socket:
