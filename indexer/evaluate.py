@@ -5,17 +5,13 @@ microseconds per candidate per node."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection
 
 from whoosh import query as wq
 
 from .snapshot import Snapshot
 
 Scores = dict[int, float]
-
-# Below this many candidates per posting, look each candidate up instead of scanning the list.
-_LOOKUP_RATIO = 8
 
 
 def evaluate(
@@ -81,37 +77,16 @@ def estimate(query: wq.Query, snapshot: Snapshot) -> int:
 def _term(
     snapshot: Snapshot, term: wq.Term, within: Collection[int] | None, scored: bool
 ) -> Scores:
-    if not scored:
-        ids = snapshot.docs(term.fieldname, term.text)
-        if within is None:
-            return dict.fromkeys(ids, 0.0)
-        if len(within) * _LOOKUP_RATIO < len(ids):
-            return dict.fromkeys(_present(ids, within), 0.0)
-        return dict.fromkeys((d for d in ids if d in within), 0.0)
-    ids, scores = snapshot.scored(term.fieldname, term.text)
-    if within is None:
-        found = dict(zip(ids, scores, strict=True))
-    elif len(within) * _LOOKUP_RATIO < len(ids):
-        found = {ids[at]: scores[at] for at in _positions(ids, within)}
+    if within is not None:
+        found = snapshot.among(term.fieldname, term.text, within, scored)
+    elif scored:
+        found = dict(zip(*snapshot.scored(term.fieldname, term.text), strict=True))
     else:
-        found = {d: s for d, s in zip(ids, scores, strict=True) if d in within}
-    if term.boost != 1.0:
+        return dict.fromkeys(snapshot.docs(term.fieldname, term.text), 0.0)
+    if scored and term.boost != 1.0:
         for docnum in found:
             found[docnum] *= term.boost
     return found
-
-
-def _positions(ids: Sequence[int], wanted: Collection[int]) -> Iterator[int]:
-    """Where each wanted document sits in ids, for those it holds (binary search)."""
-    size = len(ids)
-    for docnum in wanted:
-        at = bisect_left(ids, docnum)
-        if at < size and ids[at] == docnum:
-            yield at
-
-
-def _present(ids: Sequence[int], wanted: Collection[int]) -> Iterator[int]:
-    return (ids[at] for at in _positions(ids, wanted))
 
 
 def _and(

@@ -11,7 +11,7 @@ import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Sequence
 from itertools import accumulate
 from typing import Any, NamedTuple
 
@@ -24,6 +24,11 @@ from .lengths import field_lengths
 # for the pairs that recur across queries (中国, 发展, 习近 ...), bounded for the serving
 # process's memory.
 CACHE_POSTINGS = 3_000_000
+# A list longer than this many times the wanted documents is read only in the blocks holding
+# them (each block spans ~128 postings, so fewer wanted documents leave most blocks unread) ...
+PARTIAL_RATIO = 32
+# ... and a list read whole is searched by bisection below this ratio, scanned above it.
+LOOKUP_RATIO = 8
 
 _BLOCK_LENGTH = struct.Struct("!i")
 _HEADER = 4  # the "W3Bl" tag before the first block of a posting list
@@ -137,7 +142,54 @@ class Snapshot:
             self._held -= len(dropped.ids)
         return entry
 
-    def _scores(self, field: str, text: Any, ids: array, weights: array) -> list[float]:
+    def among(self, field: str, text: Any, wanted: Collection[int], scored: bool) -> dict:
+        """Which wanted documents hold a term, with their scores (0.0 when not scored). A list
+        already read is searched; a long one is not read whole for a few wanted documents: only
+        its blocks whose range of documents holds one are decoded (and nothing is kept, as it
+        depends on what is wanted). This keeps an AND about as cheap as its rarest part."""
+        entry = self._postings.get((field, text))
+        if entry is None and len(wanted) * PARTIAL_RATIO >= self.doc_frequency(field, text):
+            entry = self._entry(field, text)
+        if entry is not None:
+            self._postings.move_to_end((field, text))
+            ids, weights = entry.ids, entry.weights
+            size = len(ids)
+            if len(wanted) * LOOKUP_RATIO < size:
+                hits = [i for d in wanted if (i := bisect_left(ids, d)) < size and ids[i] == d]
+                found, found_weights = [ids[i] for i in hits], [weights[i] for i in hits]
+            else:
+                found = sorted(set(wanted).intersection(ids))
+                found_weights = [weights[bisect_left(ids, d)] for d in found]
+        else:
+            found, found_weights = self._read_among(field, text, sorted(wanted))
+        if not scored:
+            return dict.fromkeys(found, 0.0)
+        return dict(zip(found, self._scores(field, text, found, found_weights), strict=True))
+
+    def _read_among(
+        self, field: str, text: Any, wanted: list[int]
+    ) -> tuple[list[int], list[float]]:
+        ids: list[int] = []
+        weights: list[float] = []
+        for (leaf, offset), deleted in zip(self.leaves, self._deleted, strict=True):
+            low = bisect_left(wanted, offset)
+            high = bisect_left(wanted, offset + leaf.doc_count_all())
+            if low == high:
+                continue
+            local = [d - offset for d in wanted[low:high]]
+            try:
+                leaf_ids, leaf_weights = _leaf_postings(leaf, field, text, local)
+            except TermNotFound:
+                continue
+            for docnum, weight in zip(leaf_ids, leaf_weights, strict=True):
+                if docnum not in deleted:
+                    ids.append(docnum + offset)
+                    weights.append(weight)
+        return ids, weights
+
+    def _scores(
+        self, field: str, text: Any, ids: Sequence[int], weights: Sequence[float]
+    ) -> list[float]:
         if not self.reader.schema[field].scorable:
             return list(weights)
         weighting = self.searcher.weighting
@@ -201,37 +253,56 @@ class Snapshot:
         return set(order[bisect_left(keys, start or 1) : bisect_right(keys, end or 99991231)])
 
 
-def _leaf_postings(leaf: Any, field: str, text: Any) -> tuple[Iterable[int], Iterable[float]]:
-    """One segment's postings of a term, deleted documents included."""
+def _leaf_postings(
+    leaf: Any, field: str, text: Any, wanted: list[int] | None = None
+) -> tuple[Sequence[int], Sequence[float]]:
+    """One segment's postings of a term, deleted documents included; only those of wanted
+    (sorted, segment numbering) when given."""
     matcher = leaf.postings(field, text)
     matcher = getattr(matcher, "child", matcher)  # the deletion filter; the caller drops them
     if isinstance(matcher, W3LeafMatcher):
-        return _blocks(matcher)
-    ids, weights = [], []  # postings inlined in the term info (a term of one document)
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return ids, weights
+        ids, weights = _blocks(matcher, wanted)
+    else:
+        ids, weights = array("i"), array("f")  # postings held in memory (a new segment)
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    if wanted is None:
+        return ids, weights
+    keep = set(wanted)
+    pairs = [(d, w) for d, w in zip(ids, weights, strict=True) if d in keep]
+    return [d for d, _ in pairs], [w for _, w in pairs]
 
 
-def _blocks(matcher: W3LeafMatcher) -> tuple[list[int], list[float]]:
+def _blocks(matcher: W3LeafMatcher, wanted: list[int] | None = None) -> tuple[array, array]:
     """Decode a whoosh3 posting list block by block from one read of its bytes; Whoosh's own
     matcher reads each block's header byte by byte through the file and decodes ids one
     generator step at a time. Layout: tag, then per block a signed length (negative on the
-    last block), the pickled block info, and the (compressed) pickled ids/weights/values."""
+    last block), the pickled block info (count, last id, ...), and the (compressed) pickled
+    ids/weights/values. With wanted (sorted), a block none of them can be in is skipped."""
     length = matcher._length  # whoosh3's term info leaves it a 1-tuple (unpack without [0])
     length = length[0] if isinstance(length, tuple) else length
     raw = matcher._postfile.get(matcher._startoffset, length)
     stream = io.BytesIO(raw)
-    ids: list[int] = []
-    weights: list[float] = []
+    ids = array("i")
+    weights = array("f")
     position = _HEADER
+    next_wanted = 0
     while True:
         (length,) = _BLOCK_LENGTH.unpack_from(raw, position)
         stream.seek(position + _BLOCK_LENGTH.size)
-        count, _, _, compression, _, _ = pickle.load(stream)
+        count, last_id, _, compression, _, _ = pickle.load(stream)
         end = position + _BLOCK_LENGTH.size + abs(length)
+        if wanted is not None:
+            if next_wanted == len(wanted):
+                return ids, weights
+            if wanted[next_wanted] > last_id:  # no wanted document in this block
+                position = end
+                if length < 0:
+                    return ids, weights
+                continue
+            next_wanted = bisect_right(wanted, last_id, next_wanted)
         data = raw[stream.tell() : end]
         deltas, block_weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
         ids.extend(accumulate(deltas))

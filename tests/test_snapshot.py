@@ -87,3 +87,23 @@ def test_newest_first_key_orders_by_day_then_index_order(snapshot: Snapshot) -> 
     assert [days[d] for d in order] == sorted((days[d] for d in order), reverse=True)
     same_day = [d for d in order if days[d] == days[order[0]]]
     assert same_day == sorted(same_day)
+
+
+@pytest.mark.parametrize("scored", [True, False])
+def test_reading_only_the_blocks_of_wanted_documents_finds_the_same(
+    snapshot: Snapshot, mixed_index: Settings, scored: bool
+) -> None:
+    store = IndexStore(mixed_index.index_dir)
+    for _, term in grams_by_frequency(snapshot)[:10]:
+        wanted = set(sorted(snapshot.live())[::97]) | {0, snapshot.size - 1}
+        ids, scores = snapshot.scored("grams", term)
+        pairs = zip(ids, scores, strict=True)
+        expected = {d: (s if scored else 0.0) for d, s in pairs if d in wanted}
+        fresh = Snapshot(store.open(store.require_current()).searcher(weighting=BM25F()))
+        try:
+            assert fresh.among("grams", term, wanted, scored) == pytest.approx(expected)
+            assert fresh.cached_postings == 0  # read in part, not kept
+            assert 0 < len(expected) < len(ids)
+        finally:
+            fresh.close()
+        assert snapshot.among("grams", term, wanted, scored) == pytest.approx(expected)  # kept
