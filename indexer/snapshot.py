@@ -121,22 +121,9 @@ class Snapshot:
         if entry is not None:
             self._postings.move_to_end(key)
             return entry
-        ids = array("i")
-        weights = array("f")
-        for (leaf, offset), deleted in zip(self.leaves, self._deleted, strict=True):
-            try:
-                leaf_ids, leaf_weights = _leaf_postings(leaf, field, text)
-            except TermNotFound:
-                continue
-            if deleted:
-                kept = [i for i, d in enumerate(leaf_ids) if d not in deleted]
-                leaf_ids = [leaf_ids[i] for i in kept]
-                leaf_weights = [leaf_weights[i] for i in kept]
-            ids.extend(map(offset.__add__, leaf_ids) if offset else leaf_ids)
-            weights.extend(leaf_weights)
-        entry = _Entry(ids, weights)
+        entry = _Entry(*self._read(field, text))
         self._postings[key] = entry
-        self._held += len(ids)
+        self._held += len(entry.ids)
         while self._held > self._limit and len(self._postings) > 1:
             _, dropped = self._postings.popitem(last=False)
             self._held -= len(dropped.ids)
@@ -147,11 +134,9 @@ class Snapshot:
         already read is searched; a long one is not read whole for a few wanted documents: only
         its blocks whose range of documents holds one are decoded (and nothing is kept, as it
         depends on what is wanted). This keeps an AND about as cheap as its rarest part."""
-        entry = self._postings.get((field, text))
-        if entry is None and len(wanted) * PARTIAL_RATIO >= self.doc_frequency(field, text):
+        cached = (field, text) in self._postings
+        if cached or len(wanted) * PARTIAL_RATIO >= self.doc_frequency(field, text):
             entry = self._entry(field, text)
-        if entry is not None:
-            self._postings.move_to_end((field, text))
             ids, weights = entry.ids, entry.weights
             size = len(ids)
             if len(wanted) * LOOKUP_RATIO < size:
@@ -161,30 +146,34 @@ class Snapshot:
                 found = sorted(set(wanted).intersection(ids))
                 found_weights = [weights[bisect_left(ids, d)] for d in found]
         else:
-            found, found_weights = self._read_among(field, text, sorted(wanted))
+            found, found_weights = self._read(field, text, sorted(wanted))
         if not scored:
             return dict.fromkeys(found, 0.0)
         return dict(zip(found, self._scores(field, text, found, found_weights), strict=True))
 
-    def _read_among(
-        self, field: str, text: Any, wanted: list[int]
-    ) -> tuple[list[int], list[float]]:
-        ids: list[int] = []
-        weights: list[float] = []
+    def _read(self, field: str, text: Any, wanted: list[int] | None = None) -> tuple[array, array]:
+        """A term's live postings across segments, in index numbering; only those of wanted
+        (sorted) when given, reading only the blocks that can hold them."""
+        ids = array("i")
+        weights = array("f")
         for (leaf, offset), deleted in zip(self.leaves, self._deleted, strict=True):
-            low = bisect_left(wanted, offset)
-            high = bisect_left(wanted, offset + leaf.doc_count_all())
-            if low == high:
-                continue
-            local = [d - offset for d in wanted[low:high]]
+            local = None
+            if wanted is not None:
+                low = bisect_left(wanted, offset)
+                high = bisect_left(wanted, offset + leaf.doc_count_all())
+                if low == high:
+                    continue
+                local = [d - offset for d in wanted[low:high]]
             try:
                 leaf_ids, leaf_weights = _leaf_postings(leaf, field, text, local)
             except TermNotFound:
                 continue
-            for docnum, weight in zip(leaf_ids, leaf_weights, strict=True):
-                if docnum not in deleted:
-                    ids.append(docnum + offset)
-                    weights.append(weight)
+            if deleted:
+                kept = [i for i, d in enumerate(leaf_ids) if d not in deleted]
+                leaf_ids = [leaf_ids[i] for i in kept]
+                leaf_weights = [leaf_weights[i] for i in kept]
+            ids.extend(map(offset.__add__, leaf_ids) if offset else leaf_ids)
+            weights.extend(leaf_weights)
         return ids, weights
 
     def _scores(
