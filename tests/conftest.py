@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from whoosh.scoring import BM25F
 
 from indexer import SearchIndex, Settings, sync
+from indexer.snapshot import CACHE_POSTINGS, Snapshot
+from indexer.store import IndexStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_CORPUS = ROOT / "corpus"
@@ -102,3 +106,22 @@ def _texts(path: Path) -> list[str]:
     if path.suffix == ".jsonl":
         return [json.loads(line)["body"] for line in path.read_text("utf-8").splitlines()]
     return [path.read_text("utf-8")]
+
+
+@contextlib.contextmanager
+def open_snapshot(settings: Settings, cache_postings: int = CACHE_POSTINGS) -> Iterator[Snapshot]:
+    """A snapshot of an index's live generation, opened as SearchIndex opens it, then closed."""
+    store = IndexStore(settings.index_dir)
+    searcher = store.open(store.require_current()).searcher(weighting=BM25F())
+    shot = Snapshot(searcher, cache_postings)
+    try:
+        yield shot
+    finally:
+        shot.close()
+
+
+@pytest.fixture
+def snapshot(mixed_index: Settings) -> Iterator[Snapshot]:
+    """A fresh snapshot (empty cache) of the mixed index."""
+    with open_snapshot(mixed_index) as shot:
+        yield shot

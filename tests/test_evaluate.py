@@ -1,11 +1,8 @@
 """Set-at-a-time evaluation finds the documents Whoosh's own matchers find, with the same
 scores, on a real index of several segments with deleted documents."""
 
-from collections.abc import Iterator
-
 import pytest
 from whoosh import query as wq
-from whoosh.scoring import BM25F
 
 from indexer.analysis import build_pipeline
 from indexer.evaluate import evaluate
@@ -14,15 +11,6 @@ from indexer.plan import build_plan
 from indexer.query import parse
 from indexer.settings import Settings
 from indexer.snapshot import Snapshot
-from indexer.store import IndexStore
-
-
-@pytest.fixture
-def snapshot(mixed_index: Settings) -> Iterator[Snapshot]:
-    store = IndexStore(mixed_index.index_dir)
-    shot = Snapshot(store.open(store.require_current()).searcher(weighting=BM25F()))
-    yield shot
-    shot.close()
 
 
 def whoosh_scores(snapshot: Snapshot, query: wq.Query) -> dict[int, float]:

@@ -1,23 +1,12 @@
 """The snapshot's bulk-read posting lists, scores, columns and filters agree with what Whoosh
 itself reads from the same segments (several segments, some with deleted documents)."""
 
-from collections.abc import Iterator
-
 import pytest
+from conftest import open_snapshot
 from whoosh import query as wq
-from whoosh.scoring import BM25F
 
 from indexer.settings import Settings
 from indexer.snapshot import Snapshot
-from indexer.store import IndexStore
-
-
-@pytest.fixture
-def snapshot(mixed_index: Settings) -> Iterator[Snapshot]:
-    store = IndexStore(mixed_index.index_dir)
-    shot = Snapshot(store.open(store.require_current()).searcher(weighting=BM25F()))
-    yield shot
-    shot.close()
 
 
 def grams_by_frequency(snapshot: Snapshot) -> list[tuple[int, str]]:
@@ -59,15 +48,11 @@ def test_deleted_documents_are_not_in_any_posting_list(snapshot: Snapshot) -> No
 
 
 def test_the_cache_keeps_within_its_bound_and_answers_the_same(mixed_index: Settings) -> None:
-    store = IndexStore(mixed_index.index_dir)
-    small = Snapshot(store.open(store.require_current()).searcher(weighting=BM25F()), 1000)
-    try:
+    with open_snapshot(mixed_index, cache_postings=1000) as small:
         terms = [t for _, t in grams_by_frequency(small)[:40]]
         first = [small.scored("grams", t) for t in terms]
         assert small.cached_postings <= 1000
         assert [small.scored("grams", t) for t in terms] == first
-    finally:
-        small.close()
 
 
 def test_source_and_date_filters_are_the_documents_whoosh_finds(snapshot: Snapshot) -> None:
@@ -93,17 +78,13 @@ def test_newest_first_key_orders_by_day_then_index_order(snapshot: Snapshot) -> 
 def test_reading_only_the_blocks_of_wanted_documents_finds_the_same(
     snapshot: Snapshot, mixed_index: Settings, scored: bool
 ) -> None:
-    store = IndexStore(mixed_index.index_dir)
     for _, term in grams_by_frequency(snapshot)[:10]:
         wanted = set(sorted(snapshot.live())[::97]) | {0, snapshot.size - 1}
         ids, scores = snapshot.scored("grams", term)
         pairs = zip(ids, scores, strict=True)
         expected = {d: (s if scored else 0.0) for d, s in pairs if d in wanted}
-        fresh = Snapshot(store.open(store.require_current()).searcher(weighting=BM25F()))
-        try:
+        with open_snapshot(mixed_index) as fresh:
             assert fresh.among("grams", term, wanted, scored) == pytest.approx(expected)
             assert fresh.cached_postings == 0  # read in part, not kept
             assert 0 < len(expected) < len(ids)
-        finally:
-            fresh.close()
         assert snapshot.among("grams", term, wanted, scored) == pytest.approx(expected)  # kept
