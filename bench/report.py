@@ -55,6 +55,7 @@ class Report:
 
     mode: str
     argv: list[str]
+    title: str = ""  # the heading's words; "<mode> run" when empty
     started: str = field(
         default_factory=lambda: dt.datetime.now().astimezone().isoformat("T", "seconds")
     )
@@ -72,7 +73,7 @@ class Report:
     def markdown(self) -> str:
         """The run as a Markdown section: header, the table, commands, notes, details."""
         commands: dict[str, int] = {}
-        lines = [f"## {self.started} — {self.mode} run", "", *self._header(), ""]
+        lines = [f"## {self.started} — {self.title or self.mode + ' run'}", "", *self._header(), ""]
         lines += [
             "| figure | ours | baseline | ours/baseline | target (ours) | met | how |",
             "|---|--:|--:|--:|---|:-:|---|",

@@ -510,7 +510,8 @@ def code_digest() -> str:
 def run(args: argparse.Namespace) -> int:
     """The benchmark: measure, write the report, leave nothing behind."""
     plan = SMOKE if args.smoke else FULL
-    report = Report(plan.mode, ["python -m bench", *sys.argv[1:]])
+    alone = f"scaled index only ({args.scale_times}×)" if args.scale10 == "only" else ""
+    report = Report(plan.mode, ["python -m bench", *sys.argv[1:]], title=alone)
     began, code = time.monotonic(), code_digest()
     with tempfile.TemporaryDirectory(prefix="speechsearch-bench-") as name:
         print(f"work folder {name}", file=sys.stderr, flush=True)
