@@ -1,57 +1,61 @@
 """A Whoosh query evaluated a set at a time over a snapshot's posting lists: each node yields its
-matching documents with their summed scores, and an And narrows its later parts to what the
-earlier ones matched. Same documents and scores as Whoosh's own matchers, without their cost of
-microseconds per candidate per node."""
+matching documents with their summed scores as arrays, and an And narrows its later parts to
+what the earlier ones matched. Same documents and scores as Whoosh's own matchers, without
+their cost of microseconds per candidate per node."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
+import numpy as np
 from whoosh import query as wq
 
-from .snapshot import Snapshot
+from .snapshot import Matches, Snapshot, positions
 
-Scores = dict[int, float]
+NOTHING = Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
 def evaluate(
     query: wq.Query,
     snapshot: Snapshot,
-    within: Collection[int] | None = None,
+    within: np.ndarray | None = None,
     scored: bool = True,
-) -> Scores:
-    """The documents matching query (only those in within, when given) with their scores
-    (all 0.0 when not scored: the parts that only filter)."""
+) -> Matches:
+    """The documents matching query (only those in within, ascending, when given) with their
+    scores (all 0.0 when not scored: the parts that only filter)."""
     if isinstance(query, wq.Term):
         return _term(snapshot, query, within, scored)
     if isinstance(query, wq.And):
         return _and(query.subqueries, snapshot, within, scored)
     if isinstance(query, wq.Or):
-        return _or(query.subqueries, snapshot, within, scored)
+        return _or([evaluate(q, snapshot, within, scored) for q in query.subqueries], scored)
     if isinstance(query, wq.AndMaybe):
         required = evaluate(query.a, snapshot, within, scored)
-        if required and scored:
-            for docnum, score in evaluate(query.b, snapshot, required.keys()).items():
-                required[docnum] += score
-        return required
+        if not (len(required) and scored):
+            return required
+        optional = evaluate(query.b, snapshot, required.ids)
+        scores = required.scores.copy()
+        scores[np.searchsorted(required.ids, optional.ids)] += optional.scores
+        return Matches(required.ids, scores)
     if isinstance(query, wq.AndNot):
         positive = evaluate(query.a, snapshot, within, scored)
-        if positive:
-            for docnum in evaluate(query.b, snapshot, positive.keys(), scored=False):
-                del positive[docnum]
-        return positive
+        if not len(positive):
+            return positive
+        excluded = evaluate(query.b, snapshot, positive.ids, scored=False).ids
+        kept = np.isin(positive.ids, excluded, assume_unique=True, invert=True)
+        return Matches(positive.ids[kept], positive.scores[kept])
     if isinstance(query, wq.Not):
-        excluded = evaluate(query.query, snapshot, within, scored=False)
-        return dict.fromkeys((d for d in _universe(snapshot, within) if d not in excluded), 0.0)
+        excluded = evaluate(query.query, snapshot, within, scored=False).ids
+        universe = _universe(snapshot, within)
+        return Matches.unscored(np.setdiff1d(universe, excluded, assume_unique=True))
     if isinstance(query, wq.ConstantScoreQuery):
         found = evaluate(query.child, snapshot, within, scored=False)
-        return dict.fromkeys(found, query.score) if scored else found
+        return Matches(found.ids, np.full(len(found), query.score)) if scored else found
     if isinstance(query, wq.Every):
-        return dict.fromkeys(_universe(snapshot, within), 0.0)
-    if isinstance(query, wq.MultiTerm):  # prefixes, numeric and term ranges
-        return _multi(query, snapshot, within, scored)
+        return Matches.unscored(_universe(snapshot, within))
+    if isinstance(query, wq.MultiTerm):  # prefixes, numeric and term ranges: the sum of terms
+        terms = [wq.Term(f, t, boost=query.boost) for f, t in query.expanded_terms(snapshot.reader)]
+        return _or([evaluate(t, snapshot, within, scored) for t in terms], scored)
     if query is wq.NullQuery:
-        return {}
+        return NOTHING
     simpler = query.simplify(snapshot.reader)
     if type(simpler) is type(query):
         raise TypeError(f"cannot evaluate {type(query).__name__} queries")
@@ -74,59 +78,46 @@ def estimate(query: wq.Query, snapshot: Snapshot) -> int:
     return snapshot.size
 
 
-def _term(
-    snapshot: Snapshot, term: wq.Term, within: Collection[int] | None, scored: bool
-) -> Scores:
+def _term(snapshot: Snapshot, term: wq.Term, within: np.ndarray | None, scored: bool) -> Matches:
     if within is not None:
         found = snapshot.among(term.fieldname, term.text, within, scored)
     elif scored:
-        found = dict(zip(*snapshot.scored(term.fieldname, term.text), strict=True))
+        found = snapshot.scored(term.fieldname, term.text)
     else:
-        return dict.fromkeys(snapshot.docs(term.fieldname, term.text), 0.0)
+        return Matches.unscored(snapshot.docs(term.fieldname, term.text))
     if scored and term.boost != 1.0:
-        for docnum in found:
-            found[docnum] *= term.boost
+        return Matches(found.ids, found.scores * term.boost)
     return found
 
 
 def _and(
-    parts: list[wq.Query], snapshot: Snapshot, within: Collection[int] | None, scored: bool
-) -> Scores:
-    result: Scores | None = None
+    parts: list[wq.Query], snapshot: Snapshot, within: np.ndarray | None, scored: bool
+) -> Matches:
+    result: Matches | None = None
     for part in sorted(parts, key=lambda q: estimate(q, snapshot)):
-        found = evaluate(part, snapshot, within if result is None else result.keys(), scored)
+        found = evaluate(part, snapshot, within if result is None else result.ids, scored)
         if result is not None and scored:
-            found = {d: result[d] + s for d, s in found.items()}
+            found = Matches(
+                found.ids, result.scores[positions(result.ids, found.ids)[1]] + found.scores
+            )
         result = found
-        if not result:
+        if not len(result):
             break
-    return result or {}
+    return result if result is not None else NOTHING
 
 
-def _or(
-    parts: list[wq.Query], snapshot: Snapshot, within: Collection[int] | None, scored: bool
-) -> Scores:
-    result: Scores = {}
-    for part in parts:
-        found = evaluate(part, snapshot, within, scored)
-        if not result:
-            result = found
-        elif scored:
-            for docnum, score in found.items():
-                result[docnum] = result.get(docnum, 0.0) + score
-        else:
-            result.update(found)
-    return result
+def _or(found: list[Matches], scored: bool) -> Matches:
+    """The union of the parts' documents, each scored with the sum of its parts' scores."""
+    found = [m for m in found if len(m)]
+    if len(found) <= 1:
+        return found[0] if found else NOTHING
+    ids, inverse = np.unique(np.concatenate([m.ids for m in found]), return_inverse=True)
+    if not scored:
+        return Matches.unscored(ids)
+    summed = np.bincount(inverse, np.concatenate([m.scores for m in found]), len(ids))
+    return Matches(ids, summed)
 
 
-def _multi(
-    query: wq.MultiTerm, snapshot: Snapshot, within: Collection[int] | None, scored: bool
-) -> Scores:
-    """The union of the expanded terms, scored as Whoosh scores it: the sum of their scores."""
-    terms = [wq.Term(f, t, boost=query.boost) for f, t in query.expanded_terms(snapshot.reader)]
-    return _or(terms, snapshot, within, scored)
-
-
-def _universe(snapshot: Snapshot, within: Collection[int] | None) -> Collection[int]:
+def _universe(snapshot: Snapshot, within: np.ndarray | None) -> np.ndarray:
     live = snapshot.live()
-    return live if within is None else [d for d in within if d in live]
+    return live if within is None else within[positions(live, within)[0]]

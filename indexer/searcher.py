@@ -4,18 +4,19 @@ suggestions and related documents; each answer is one plain dict (text, HTML or 
 from __future__ import annotations
 
 import datetime as dt
-import heapq
+import functools
 import itertools
 import math
 import threading
 import time
 import weakref
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.scoring import BM25F
@@ -179,7 +180,7 @@ class SearchIndex:
             allowed = [snapshot.valued(name, v) for name, _, v in request.value_filters()]
             if date_from or date_to:
                 allowed.append(snapshot.dated(day_number(date_from), day_number(date_to)))
-            within = set.intersection(*allowed) if allowed else None
+            within = functools.reduce(_both, allowed) if allowed else None
             hits, total, exact_total, facets = self._run(snapshot, plan, within, request)
             pages = max(1, math.ceil(total / request.size))
             if request.page > pages and total:
@@ -208,46 +209,48 @@ class SearchIndex:
             "suggestions": suggestions,
         }
 
-    def _run(self, snapshot: Snapshot, plan: QueryPlan, within: set[int] | None, request):
+    def _run(self, snapshot: Snapshot, plan: QueryPlan, within: np.ndarray | None, request):
         """Every candidate found and scored in one pass; the best verified against their stored
         text (the grams are a sieve) with the exact typed string first; totals and facets over
         all candidates but those that failed verification."""
-        scores = evaluate(plan.query, snapshot, within)
+        found = evaluate(plan.query, snapshot, within)
         wanted = request.page * request.size
         window = max(RERANK_WINDOW, wanted * 2)
         by_date = request.sort == "date"
         kept: list[tuple[bool, float | None, dict[str, Any]]] = []
-        rejected: set[int] = set()
-        key = snapshot.day_key() if by_date else scores.__getitem__
-        for docnum in _ranked(scores, key, window):
-            if len(kept) >= wanted and len(kept) + len(rejected) >= window:
+        rejected: list[int] = []
+        keys = snapshot.days()[found.ids] if by_date else found.scores
+        ranked = _ranked(keys, window)
+        while len(kept) < wanted or len(kept) + len(rejected) < window:
+            at = next(ranked, None)
+            if at is None:
                 break
-            stored = snapshot.searcher.stored_fields(docnum)
+            stored = snapshot.searcher.stored_fields(int(found.ids[at]))
             title = stored.get("norm_title", "")
             if not plan.matches(title, stored.get("norm", "")):
-                rejected.add(docnum)
+                rejected.append(at)
                 continue
             exact = bool(plan.exact) and (plan.exact in title or plan.exact in stored["norm"])
-            kept.append((exact, None if by_date else scores[docnum], stored))
+            kept.append((exact, None if by_date else float(found.scores[at]), stored))
         if not by_date:
             kept.sort(key=lambda k: (k[0], k[1]), reverse=True)
-        total = len(scores) - len(rejected)
-        exact_total = plan.sieve_exact or len(kept) + len(rejected) == len(scores)
+        total = len(found) - len(rejected)
+        exact_total = plan.sieve_exact or len(kept) + len(rejected) == len(found)
         facets = {}
         if request.facets:
-            matched = scores.keys() - rejected if rejected else scores.keys()
-            facets = self._facets(snapshot, matched)
+            facets = self._facets(snapshot, np.delete(found.ids, rejected))
         page = kept[(request.page - 1) * request.size : wanted]
         hits = [self._hit(stored, score, plan) for _, score, stored in page]
         return hits, total, exact_total, facets
 
     @staticmethod
-    def _facets(snapshot: Snapshot, docnums: Iterable[int]) -> dict[str, list[dict[str, Any]]]:
+    def _facets(snapshot: Snapshot, docnums: np.ndarray) -> dict[str, list[dict[str, Any]]]:
         """Facet values with counts: sources by count, years newest first."""
         facets = {}
         for name in FACET_FIELDS:
-            counts = Counter(map(snapshot.column(name).__getitem__, docnums))
-            pairs = [(k, v) for k, v in counts.items() if k]
+            values, codes = snapshot.codes(name)
+            counts = np.bincount(codes[docnums], minlength=len(values)).tolist()
+            pairs = [(k, v) for k, v in zip(values, counts, strict=True) if k and v]
             if name == "year":
                 pairs.sort(reverse=True)
             else:
@@ -273,7 +276,7 @@ class SearchIndex:
     # -- no results ----------------------------------------------------------------------
 
     def _suggest(
-        self, snapshot: Snapshot, plan: QueryPlan, within: set[int] | None
+        self, snapshot: Snapshot, plan: QueryPlan, within: np.ndarray | None
     ) -> list[dict[str, Any]]:
         """Ways out of an empty result a Chinese reader would try: drop a word, a shorter run,
         title words that start the same way; at most SUGGESTION_PROBES counts, however long
@@ -315,7 +318,7 @@ class SearchIndex:
                 probe(word, f"相近词「{word}」")
         return sorted(found.values(), key=lambda s: -s["total"])[:6]
 
-    def _plain_count(self, snapshot: Snapshot, text: str, within: set[int] | None) -> int:
+    def _plain_count(self, snapshot: Snapshot, text: str, within: np.ndarray | None) -> int:
         plan = build_plan(parse(text), self.pipeline, snapshot.doc_frequency)
         return len(evaluate(plan.required, snapshot, within)) if plan else 0
 
@@ -376,8 +379,9 @@ class SearchIndex:
             return []
         terms = [wq.Term("grams", gram, boost=weight) for weight, gram in scored]
         found = evaluate(wq.Or(terms), snapshot)
-        found.pop(docnum, None)
-        best = heapq.nlargest(limit, found, key=found.__getitem__)
+        others = found.ids != docnum
+        ids, scores = found.ids[others], found.scores[others]
+        best = [int(ids[at]) for at in itertools.islice(_ranked(scores, limit), limit)]
         return [
             {
                 "id": hit["id"],
@@ -419,12 +423,25 @@ class SearchIndex:
         }
 
 
-def _ranked(candidates: Collection[int], key: Callable[[int], Any], first: int) -> Iterator[int]:
-    """Candidates best first (equal keys in the order found): the first window by a partial
-    sort, the rest only when asked for."""
-    yield from heapq.nlargest(first, candidates, key=key)
-    if len(candidates) > first:
-        yield from sorted(candidates, key=key, reverse=True)[first:]
+def _ranked(keys: np.ndarray, first: int) -> Iterator[int]:
+    """Positions of the largest keys first (equal keys in ascending position): the first
+    window by a partial sort, the rest only when asked for."""
+    count = len(keys)
+    if count > first:
+        threshold = np.partition(keys, count - first)[count - first]
+        top = np.flatnonzero(keys >= threshold)
+    else:
+        top = np.arange(count)
+    top = top[np.lexsort((top, -keys[top]))]
+    yield from top.tolist()
+    if len(top) < count:
+        rest = np.lexsort((np.arange(count), -keys))
+        yield from rest[len(top) :].tolist()
+
+
+def _both(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Documents in both ascending arrays."""
+    return np.intersect1d(first, second, assume_unique=True)
 
 
 def _body_norm(stored: dict[str, Any]) -> Normalized:

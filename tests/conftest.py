@@ -12,7 +12,7 @@ import pytest
 from whoosh.scoring import BM25F
 
 from indexer import SearchIndex, Settings, sync
-from indexer.snapshot import CACHE_POSTINGS, Snapshot
+from indexer.snapshot import CACHE_POSTINGS, Matches, Snapshot
 from indexer.store import IndexStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,6 +106,11 @@ def _texts(path: Path) -> list[str]:
     if path.suffix == ".jsonl":
         return [json.loads(line)["body"] for line in path.read_text("utf-8").splitlines()]
     return [path.read_text("utf-8")]
+
+
+def scores_of(matches: Matches) -> dict[int, float]:
+    """{docnum: score} of matched documents, to compare with Whoosh's hits."""
+    return dict(zip(matches.ids.tolist(), matches.scores.tolist(), strict=True))
 
 
 @contextlib.contextmanager

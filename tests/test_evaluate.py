@@ -1,7 +1,9 @@
 """Set-at-a-time evaluation finds the documents Whoosh's own matchers find, with the same
 scores, on a real index of several segments with deleted documents."""
 
+import numpy as np
 import pytest
+from conftest import scores_of
 from whoosh import query as wq
 
 from indexer.analysis import build_pipeline
@@ -42,7 +44,7 @@ QUERIES = {
 def test_same_documents_and_scores_as_whoosh(snapshot: Snapshot, name: str) -> None:
     query = QUERIES[name]
     expected = whoosh_scores(snapshot, query)
-    found = evaluate(query, snapshot)
+    found = scores_of(evaluate(query, snapshot))
     assert found.keys() == expected.keys()
     assert [found[d] for d in expected] == pytest.approx(list(expected.values()), rel=1e-9)
     if name != "absent":
@@ -50,24 +52,31 @@ def test_same_documents_and_scores_as_whoosh(snapshot: Snapshot, name: str) -> N
 
 
 def test_a_negation_alone_is_every_live_document_but_the_excluded(snapshot: Snapshot) -> None:
+    live = set(snapshot.live().tolist())
     found = evaluate(wq.Not(T("公益")), snapshot)
-    assert found.keys() == snapshot.live() - set(whoosh_scores(snapshot, T("公益")))
-    assert evaluate(wq.Every(), snapshot).keys() == snapshot.live()
+    assert set(found.ids.tolist()) == live - set(whoosh_scores(snapshot, T("公益")))
+    assert set(evaluate(wq.Every(), snapshot).ids.tolist()) == live
 
 
-@pytest.mark.parametrize("size", [5, 400])  # looked up one by one / scanned
+@pytest.mark.parametrize("size", [5, 400])  # lists read in part / read whole
 def test_within_keeps_only_the_allowed_documents(snapshot: Snapshot, size: int) -> None:
     query = QUERIES["and maybe"]
-    everything = evaluate(query, snapshot)
-    allowed = set(sorted(snapshot.live())[::3][:size])
-    assert evaluate(query, snapshot, allowed) == {
-        d: s for d, s in everything.items() if d in allowed
-    }
+    everything = scores_of(evaluate(query, snapshot))
+    allowed = snapshot.live()[::3][:size]
+    expected = {d: s for d, s in everything.items() if d in set(allowed.tolist())}
+    assert expected
+    assert scores_of(evaluate(query, snapshot, allowed)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_within_of_no_documents_matches_nothing(snapshot: Snapshot) -> None:
+    for query in QUERIES.values():
+        assert not len(evaluate(query, snapshot, np.zeros(0, dtype=np.int64)))
 
 
 def test_constant_score_parts_count_for_nothing(snapshot: Snapshot) -> None:
-    plain = evaluate(T("公益"), snapshot)
-    with_rest = evaluate(wq.And([T("公益"), wq.ConstantScoreQuery(T("信息"), 0.0)]), snapshot)
+    plain = scores_of(evaluate(T("公益"), snapshot))
+    rest = wq.And([T("公益"), wq.ConstantScoreQuery(T("信息"), 0.0)])
+    with_rest = scores_of(evaluate(rest, snapshot))
     assert with_rest and with_rest.items() <= plain.items()
 
 
@@ -86,7 +95,8 @@ def test_search_plans_find_what_whoosh_finds(
     pipeline = build_pipeline(analyzer_config(mixed_index))
     plan = build_plan(parse(text), pipeline, snapshot.doc_frequency)
     assert plan is not None
-    assert evaluate(plan.query, snapshot).keys() == whoosh_scores(snapshot, plan.query).keys()
+    found = scores_of(evaluate(plan.query, snapshot))
+    assert found.keys() == whoosh_scores(snapshot, plan.query).keys()
 
 
 def test_a_query_it_cannot_evaluate_is_refused_by_name(snapshot: Snapshot) -> None:

@@ -3,12 +3,14 @@
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SEED_ID, write_jsonl
 
 from indexer import SearchIndex, SearchRequest, Settings
 from indexer.errors import AnalyzerMismatch, DocumentNotFound, IndexMissing, QueryError
 from indexer.normalize import fold
+from indexer.searcher import _ranked
 
 
 def search(index: SearchIndex, q: str, **kwargs: object) -> dict:
@@ -187,3 +189,30 @@ def test_synonyms_and_user_dictionary_apply_to_queries(build_index, tmp_path: Pa
     result = search(index, "中央电视台")
     assert sorted(ids(result)) == ["cctv", "other"]
     assert "<mark>央视</mark>" in " ".join(result["hits"][ids(result).index("cctv")]["passages"])
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_pages_are_slices_of_one_ranking(mixed_index: Settings, sort: str) -> None:
+    """Deep pages rank past the first window the same way as one big page does."""
+    index = SearchIndex(mixed_index)
+    paged = [
+        hit
+        for page in range(1, 5)
+        for hit in index.search(SearchRequest(q="公益", sort=sort, page=page, size=10))["hits"]
+    ]
+    whole = index.search(SearchRequest(q="公益", sort=sort, size=40))["hits"]
+    assert [h["id"] for h in paged] == [h["id"] for h in whole]
+    assert len({h["id"] for h in paged}) == 40
+    if sort == "date":
+        days = [h["date"] or "" for h in paged]
+        assert days == sorted(days, reverse=True)
+    else:
+        scores = [h["score"] for h in paged]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_ranking_is_largest_first_with_ties_in_index_order_past_the_window() -> None:
+    keys = np.array([1.0, 3.0, 3.0, 2.0, 3.0, 0.0, 2.0])
+    assert list(_ranked(keys, 2)) == [1, 2, 4, 3, 6, 0, 5]  # the window takes every tie
+    assert list(_ranked(keys, 10)) == [1, 2, 4, 3, 6, 0, 5]
+    assert list(_ranked(np.zeros(0), 3)) == []
