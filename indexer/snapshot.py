@@ -8,10 +8,8 @@ import io
 import pickle
 import struct
 import zlib
-from array import array
 from bisect import bisect_right
 from collections import OrderedDict
-from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -298,56 +296,65 @@ def _leaf_postings(
     matcher = leaf.postings(field, text)
     matcher = getattr(matcher, "child", matcher)  # the deletion filter; the caller drops them
     if isinstance(matcher, W3LeafMatcher):
-        raw_ids, raw_weights = _blocks(matcher, None if wanted is None else wanted.tolist())
+        ids, weights = _blocks(matcher, None if wanted is None else wanted.tolist())
     else:
-        raw_ids, raw_weights = array("i"), array("f")  # held in memory (a new segment)
+        pairs = []  # postings held in memory (a new segment)
         while matcher.is_active():
-            raw_ids.append(matcher.id())
-            raw_weights.append(matcher.weight())
+            pairs.append((matcher.id(), matcher.weight()))
             matcher.next()
-    ids = np.frombuffer(raw_ids, dtype=np.int32).astype(np.int64)
-    weights = np.frombuffer(raw_weights, dtype=np.float32).astype(np.float64)
+        ids = np.array([d for d, _ in pairs], dtype=np.int64)
+        weights = np.array([w for _, w in pairs], dtype=np.float64)
     if wanted is None:
         return ids, weights
     kept = np.isin(ids, wanted, assume_unique=True)
     return ids[kept], weights[kept]
 
 
-def _blocks(matcher: W3LeafMatcher, wanted: list[int] | None = None) -> tuple[array, array]:
+def _blocks(
+    matcher: W3LeafMatcher, wanted: list[int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Decode a whoosh3 posting list block by block from one read of its bytes; Whoosh's own
     matcher reads each block's header byte by byte through the file and decodes ids one
     generator step at a time. Layout: tag, then per block a signed length (negative on the
     last block), the pickled block info (count, last id, ...), and the (compressed) pickled
-    ids/weights/values. With wanted (sorted), a block none of them can be in is skipped."""
+    ids (the first absolute, then gaps), weights and values. With wanted (sorted), a block none
+    of them can be in is skipped."""
     length = matcher._length  # whoosh3's term info leaves it a 1-tuple (unpack without [0])
     length = length[0] if isinstance(length, tuple) else length
     raw = matcher._postfile.get(matcher._startoffset, length)
     stream = io.BytesIO(raw)
-    ids = array("i")
-    weights = array("f")
+    gaps: list[int] = []
+    weights: list[float] = []
+    starts: list[int] = []  # where each decoded block's gaps begin ...
+    before: list[int] = []  # ... and the last id of the block decoded before it
+    previous = 0
     position = _HEADER
     next_wanted = 0
-    while True:
+    last = False
+    while not last:
         (length,) = _BLOCK_LENGTH.unpack_from(raw, position)
+        last = length < 0
         stream.seek(position + _BLOCK_LENGTH.size)
         count, last_id, _, compression, _, _ = pickle.load(stream)
         end = position + _BLOCK_LENGTH.size + abs(length)
+        position = end
         if wanted is not None:
             if next_wanted == len(wanted):
-                return ids, weights
+                break
             if wanted[next_wanted] > last_id:  # no wanted document in this block
-                position = end
-                if length < 0:
-                    return ids, weights
                 continue
             next_wanted = bisect_right(wanted, last_id, next_wanted)
         data = raw[stream.tell() : end]
-        deltas, block_weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
-        ids.extend(accumulate(deltas))
+        block_gaps, block_weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
+        starts.append(len(gaps))
+        before.append(previous)
+        previous = last_id
+        gaps.extend(block_gaps)
         if block_weights is None or isinstance(block_weights, float):
             weights.extend([1.0 if block_weights is None else block_weights] * count)
         else:
             weights.extend(block_weights)
-        if length < 0:
-            return ids, weights
-        position = end
+    ids = np.fromiter(gaps, dtype=np.int64, count=len(gaps))
+    ids[starts] -= before  # each block's first id as a gap from the block decoded before it
+    np.cumsum(ids, out=ids)
+    return ids, np.fromiter(weights, dtype=np.float64, count=len(weights))
