@@ -355,6 +355,7 @@ def _blocks(
         else:
             weights.extend(block_weights)
     ids = np.fromiter(gaps, dtype=np.int64, count=len(gaps))
-    ids[starts] -= before  # each block's first id as a gap from the block decoded before it
+    # each block's first id as a gap from the block decoded before it
+    ids[starts] -= np.array(before, dtype=np.int64)
     np.cumsum(ids, out=ids)
     return ids, np.fromiter(weights, dtype=np.float64, count=len(weights))

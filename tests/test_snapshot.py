@@ -7,7 +7,7 @@ from conftest import open_snapshot, scores_of
 from whoosh import query as wq
 
 from indexer.settings import Settings
-from indexer.snapshot import Snapshot
+from indexer.snapshot import PARTIAL_RATIO, Snapshot
 
 
 def grams_by_frequency(snapshot: Snapshot) -> list[tuple[int, str]]:
@@ -96,3 +96,26 @@ def test_reading_only_the_blocks_of_wanted_documents_finds_the_same(
             assert 0 < len(expected) < len(everything)
         kept = scores_of(snapshot.among("grams", term, wanted, scored))
         assert kept == pytest.approx(expected)
+
+
+def test_wanted_documents_after_a_lists_last_posting_find_nothing(mixed_index: Settings) -> None:
+    """Read in part, the wanted documents lie past the list's last posting in its segment, so
+    no block of it is decoded: an empty answer."""
+    checked = 0
+    with open_snapshot(mixed_index) as snapshot:
+        for _, term in grams_by_frequency(snapshot)[:200]:
+            last = int(snapshot.docs("grams", term)[-1])
+            leaf, offset = max(
+                (lo for lo in snapshot.leaves if lo[1] <= last), key=lambda lo: lo[1]
+            )
+            after = [
+                d for d in snapshot.live().tolist() if last < d < offset + leaf.doc_count_all()
+            ]
+            if not 0 < len(after) * PARTIAL_RATIO < snapshot.doc_frequency("grams", term):
+                continue
+            with open_snapshot(mixed_index) as cold:
+                for scored in (True, False):
+                    found = cold.among("grams", term, np.array(after[:3]), scored)
+                    assert len(found) == 0 and found.ids.dtype == np.int64
+            checked += 1
+    assert checked
