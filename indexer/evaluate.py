@@ -33,7 +33,7 @@ def evaluate(
             return required
         optional = evaluate(query.b, snapshot, required.ids)
         scores = required.scores.copy()
-        scores[np.searchsorted(required.ids, optional.ids)] += optional.scores
+        scores[positions(required.ids, optional.ids)[1]] += optional.scores
         return Matches(required.ids, scores)
     if isinstance(query, wq.AndNot):
         positive = evaluate(query.a, snapshot, within, scored)
