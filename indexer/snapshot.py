@@ -103,7 +103,6 @@ class Snapshot:
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
         self._frequencies: dict[tuple[str, Any], int] = {}
         self._norms: dict[str, np.ndarray] = {}
-        self._columns: dict[str, list[Any]] = {}
         self._codes: dict[str, tuple[list[Any], np.ndarray]] = {}
         self._filters: dict[str, np.ndarray] = {}
         self._live: np.ndarray | None = None
@@ -241,18 +240,17 @@ class Snapshot:
     # -- columns ---------------------------------------------------------------------------
 
     def column(self, name: str) -> list[Any]:
-        """A column's values by docnum (None where a segment has no such column)."""
-        if name not in self._columns:
-            # leaf by leaf: MultiReader.column_reader misplaces the documents of a segment
-            # without the column (a nightly segment of undated .txt speeches has no year)
-            values: list[Any] = []
-            for leaf, _ in self.leaves:
-                if leaf.has_column(name):
-                    values.extend(leaf.column_reader(name))
-                else:
-                    values.extend([None] * leaf.doc_count_all())
-            self._columns[name] = values
-        return self._columns[name]
+        """A column's values by docnum (None where a segment has no such column), read anew:
+        what searching keeps of a column are its arrays (codes, days)."""
+        # leaf by leaf: MultiReader.column_reader misplaces the documents of a segment without
+        # the column (a nightly segment of undated .txt speeches has no year)
+        values: list[Any] = []
+        for leaf, _ in self.leaves:
+            if leaf.has_column(name):
+                values.extend(leaf.column_reader(name))
+            else:
+                values.extend([None] * leaf.doc_count_all())
+        return values
 
     def codes(self, name: str) -> tuple[list[Any], np.ndarray]:
         """A column as its distinct values and each document's index into them, for counting
