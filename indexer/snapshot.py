@@ -268,9 +268,8 @@ class Snapshot:
         if key not in self._filters:
             values, codes = self.codes(name)
             live = self.live()
-            if value in values:
-                live = live[codes[live] == values.index(value)]
-            self._filters[key] = _frozen(live if value in values else live[:0])
+            matching = live[codes[live] == values.index(value)] if value in values else live[:0]
+            self._filters[key] = _frozen(matching)
         return self._filters[key]
 
     def days(self) -> np.ndarray:
