@@ -1,6 +1,6 @@
 """The query language a reader types: words (all must match), "quoted text", OR, NOT / -word,
 parentheses, title:, source:, category:, date:[A TO B]. Malformed input never fails: it is
-searched as plain words, with a notice saying why."""
+searched as plain words, with a notice saying why; only a date no calendar holds is refused."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .dates import parse_date
+from .errors import QueryError
 
 
 @dataclass(frozen=True)
@@ -183,9 +184,24 @@ def _field(name: str, kind: str, value: str) -> Node:
     return Filter(name, value=value)
 
 
+# The year of a date as typed: the first four of eight digits (20200131), else every digit
+# before "-", "年" or the end, so that 0000 and 10000 are read as years, not as nonsense.
+_YEAR = re.compile(r"(\d{4})\d{4}$|(\d+)(?=-\d|\s*年|$)")
+
+
+def _check_year(text: str) -> None:
+    """Year 0 and years past 9999 are dates no calendar here holds: a reader is told so."""
+    match = _YEAR.match(text)
+    digits = (match.group(1) or match.group(2)) if match else ""
+    # len first: a run of thousands of digits is past 9999 anyway, and int() refuses it
+    if digits and (len(digits) > 9 or not dt.MINYEAR <= int(digits) <= dt.MAXYEAR):
+        raise QueryError(f"日期「{text}」超出范围：年份应在 1 到 9999 之间 (date out of range)")
+
+
 def _date_bounds(text: str) -> tuple[dt.date, dt.date] | None:
     """First and last day meant by 2020, 2020-03 or a full date."""
     text = text.strip()
+    _check_year(text)
     if re.fullmatch(r"\d{4}", text):
         year = int(text)
         return dt.date(year, 1, 1), dt.date(year, 12, 31)
@@ -238,7 +254,8 @@ def _exact(node: Node) -> str | None:
 
 
 def parse(text: str) -> ParsedQuery:
-    """The query tree of what the reader typed; never raises on syntax."""
+    """The query tree of what the reader typed; never raises on syntax, only QueryError for a
+    date before year 1 or after 9999 (no reading of it could be searched)."""
     text = unicodedata.normalize("NFKC", text).strip()
     if not text:
         return ParsedQuery(None)

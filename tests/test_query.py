@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from indexer.errors import QueryError
 from indexer.query import And, Filter, Not, Or, Text, parse
 
 
@@ -40,6 +41,39 @@ def test_date_ranges_whole_years_months_and_open_ends() -> None:
     assert parse("date:[2021 TO *]").node == Filter("date", start=dt.date(2021, 1, 1), end=None)
 
 
+def test_first_and_last_years_a_calendar_holds() -> None:
+    assert parse("date:0001").node == Filter("date", start=dt.date(1, 1, 1), end=dt.date(1, 12, 31))
+    assert parse("date:[9999-12 TO *]").node == Filter("date", start=dt.date(9999, 12, 1))
+    assert parse("date:99991231").node == Filter(
+        "date", start=dt.date(9999, 12, 31), end=dt.date(9999, 12, 31)
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("date:0000", "0000"),
+        ("date:[0000 TO *]", "0000"),
+        ("date:[2020 TO 0000-05]", "0000-05"),
+        ("date:0000-01-01", "0000-01-01"),
+        ("date:00000101", "00000101"),
+        ("date:0000年1月1日", "0000年1月1日"),
+        ("date:10000", "10000"),
+        ("date:[* TO 10000-01-01]", "10000-01-01"),
+        ("公益 date:٠٠٠٠", "٠٠٠٠"),
+        ("date:" + "9" * 5000, "9" * 5000),
+    ],
+)
+def test_dates_before_year_1_or_after_9999_are_refused_with_the_reason(
+    typed: str, shown: str
+) -> None:
+    with pytest.raises(QueryError) as refused:
+        parse(typed)
+    assert str(refused.value) == (
+        f"日期「{shown}」超出范围：年份应在 1 到 9999 之间 (date out of range)"
+    )
+
+
 @pytest.mark.parametrize(
     ("typed", "words"),
     [
@@ -48,6 +82,9 @@ def test_date_ranges_whole_years_months_and_open_ends() -> None:
         ("(疫情 防控", ["疫情", "防控"]),
         ("疫情) 防控", ["疫情", "防控"]),
         ("date:[昨天 TO 今天] 疫情", ["昨天", "TO", "今天", "疫情"]),
+        ("date:123 疫情", ["123", "疫情"]),
+        ("date:2020-13 疫情", ["2020-13", "疫情"]),
+        ('"date:0000 疫情', ["0000", "疫情"]),
         ("OR 疫情", ["疫情"]),
     ],
 )

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request
+from flask.json.provider import DefaultJSONProvider
 
 from indexer import SearchIndex, Settings
-from indexer.errors import UsageError
+from indexer.errors import QueryError, UsageError
 
 from . import documents, health, search
-from .core import EXTENSION
+from .core import EXTENSION, deepest_page
 from .responses import register_error_handlers
 from .templating import register_template_helpers
 
-LIMITS = ("PAGE_SIZE", "MAX_PAGE_SIZE", "MAX_QUERY_CHARS", "RELATED")
+LIMITS = ("PAGE_SIZE", "MAX_PAGE_SIZE", "MAX_QUERY_CHARS", "RELATED", "MAX_RESULTS")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -26,6 +28,31 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+# Pages and API answers may be reused this long (back button, paging back and forth); a
+# reindex shows within the minute. Errors and /healthz are never stored.
+CACHE_SECONDS = 60
+
+
+class StrictJSON(DefaultJSONProvider):
+    """UTF-8 JSON every parser accepts: a NaN or Infinity in stored metadata becomes null."""
+
+    ensure_ascii = False
+    sort_keys = False
+    mimetype = "application/json; charset=utf-8"
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Python's json writes NaN and Infinity, which JSON has not; they become null."""
+        return super().dumps(_finite(obj), allow_nan=False, **kwargs)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def create_app(
@@ -39,6 +66,7 @@ def create_app(
         MAX_PAGE_SIZE=50,
         MAX_QUERY_CHARS=256,
         RELATED=5,
+        MAX_RESULTS=10_000,
         USERDICT=None,
         SYNONYMS=None,
     )
@@ -48,9 +76,12 @@ def create_app(
         app.config.from_mapping(test_config)
     app.config["DEBUG"] = False  # never the debugger, never a traceback in a response
     _check_limits(app)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.mimetype = "application/json; charset=utf-8"  # type: ignore[attr-defined]
+    app.json = StrictJSON(app)
+    # Routing never redirects (to merged slashes, or from "" to "/"): werkzeug would build the
+    # Location from the Host header a client sends. Set before the blueprints add their rules,
+    # so that an id with "//" in it also reaches /doc/ and its links unchanged.
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
 
     app.extensions[EXTENSION] = SearchIndex(
         Settings.from_env(
@@ -59,7 +90,9 @@ def create_app(
             synonyms=_path_or_none(app.config["SYNONYMS"]),
         )
     )
+    app.before_request(_within_reach)
     app.after_request(_secure)
+    app.after_request(_cache_policy)
     register_error_handlers(app)
     register_template_helpers(app)
     for module in (search, documents, health):
@@ -77,6 +110,8 @@ def _check_limits(app: Flask) -> None:
         raise UsageError("settings need 1 <= PAGE_SIZE <= MAX_PAGE_SIZE <= 100")
     if app.config["MAX_QUERY_CHARS"] < 1:
         raise UsageError("setting MAX_QUERY_CHARS must be 1 or more")
+    if app.config["MAX_RESULTS"] < app.config["MAX_PAGE_SIZE"]:
+        raise UsageError("setting MAX_RESULTS must be at least MAX_PAGE_SIZE")
 
 
 def _path_or_none(value: Any) -> Path | None:
@@ -86,4 +121,28 @@ def _path_or_none(value: Any) -> Path | None:
 def _secure(response: Response) -> Response:
     """The same protective headers on every answer: pages, JSON, static files and errors."""
     response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _within_reach() -> None:
+    """A search past the first MAX_RESULTS results is a 400 before it runs, not after seconds."""
+    if request.blueprint != "search" or not request.args.get("q", "").strip():
+        return
+    wanted = search.search_request(request.args)
+    last, limit = deepest_page(wanted.size), current_app.config["MAX_RESULTS"]
+    if wanted.page > last:
+        raise QueryError(
+            f"每页 {wanted.size} 条时最多翻到第 {last} 页（前 {limit:,} 条结果），请缩小搜索范围"
+            f" (page beyond the first {limit} results)"
+        )
+
+
+def _cache_policy(response: Response) -> Response:
+    """Dynamic answers say how long they may be reused; static files keep Flask's own rule."""
+    if request.endpoint == "static" and response.status_code < 400:
+        return response
+    if response.status_code >= 400 or request.endpoint == "health.healthz":
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers["Cache-Control"] = f"max-age={CACHE_SECONDS}"
     return response

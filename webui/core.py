@@ -1,4 +1,5 @@
-"""The app's one SearchIndex, and which HTTP status each of the core's errors means."""
+"""The app's one SearchIndex, which HTTP status each of the core's errors means, and how deep
+a reader may page."""
 
 from __future__ import annotations
 
@@ -32,3 +33,9 @@ def search_index() -> SearchIndex:
 def status_of(exc: SpeechSearchError) -> int:
     """400 for bad input, 404 for an unknown document, 503 when the index cannot be used."""
     return next((status for kinds, status in STATUSES if isinstance(exc, kinds)), 500)
+
+
+def deepest_page(size: int) -> int:
+    """The last page a reader may open at this size: the core checks every result up to the
+    page asked for against its text, so results past MAX_RESULTS are refused, not searched."""
+    return current_app.config["MAX_RESULTS"] // size

@@ -11,9 +11,9 @@ from .responses import respond
 bp = Blueprint("documents", __name__)
 
 
-# merge_slashes=False: an id such as "https://example.cn/a" must reach the index unchanged.
-@bp.get("/doc/<path:doc_id>", endpoint="page", merge_slashes=False)
-@bp.get("/api/doc/<path:doc_id>", endpoint="api", merge_slashes=False)
+# Slashes are never merged (create_app): an id such as "https://example.cn/a" arrives unchanged.
+@bp.get("/doc/<path:doc_id>", endpoint="page")
+@bp.get("/api/doc/<path:doc_id>", endpoint="api")
 def document(doc_id: str) -> ResponseReturnValue:
     """The whole stored document with every match of ?q= marked, and related documents."""
     q = request.args.get("q", "").strip() or None

@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request, url_for
 
+from .core import deepest_page
+from .search import search_request
+
 # Query-string parameters a search URL carries over; `page` is dropped by every change.
 KEPT = ("q", "sort", "from", "to", "source", "category", "size")
 
@@ -25,7 +28,9 @@ def search_url(changes: dict[str, Any] | None = None, **more: Any) -> str:
 
 
 def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
-    """Page numbers to offer: first, last and a few around the current; None is a gap."""
+    """Page numbers to offer: first, last and a few around the current; None is a gap. The
+    last is the deepest a reader may open, so that no link leads to a refusal."""
+    pages = min(pages, deepest_page(search_request(request.args).size))
     shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
     window: list[int | None] = []
     for number in shown:
