@@ -8,7 +8,7 @@ import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib.metadata import version
@@ -22,7 +22,13 @@ from whoosh.system import pack_uint
 from .normalize import HAN_CLASS, Normalized, normalize
 
 # Bump when tokens or the schema change in a way that needs a reindex.
-ANALYZER_VERSION = "5"
+ANALYZER_VERSION = "6"
+# Han runs whose jieba words a process remembers: a run (a clause between punctuation) recurs
+# across an archive (a quarter of the CCTV corpus's Han text), and a query's runs across pages.
+RUN_CACHE = 65536
+# Characters of a Han run on each side of an occurrence that decide how it is cut: the whole
+# run for a clause, a window for a run that never stops (a text without punctuation).
+ALIGN_CONTEXT = 64
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -30,7 +36,8 @@ _PIECES = re.compile(
     f"(?P<han>[{HAN_CLASS}]+)|(?P<alnum>[0-9a-z\u00c0-\u024f]+(?:[.\\-_+#&'][0-9a-z\u00c0-\u024f]+)*)"
 )
 # A number written with its unit is one word to a reader (2019年, 5月, 30万).
-_UNITS = frozenset("年月日号时分秒元个万亿岁倍")
+UNITS = frozenset("年月日号时分秒元个万亿岁倍")
+_HAN = re.compile(f"[{HAN_CLASS}]")
 
 
 @dataclass(frozen=True)
@@ -67,11 +74,13 @@ def _file_digest(path: str | None) -> str | None:
     return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
-def _latin(text: str, piece: str, offset: int, pos: int) -> Iterator[tuple[str, int, int, int]]:
+def latin_words(
+    text: str, piece: str, offset: int, pos: int
+) -> Iterator[tuple[str, int, int, int]]:
     """A Latin word or number whole, and a number with its unit (2019年) at the same position."""
     end = offset + len(piece)
     yield piece, pos, offset, end
-    if piece.isdigit() and end < len(text) and text[end] in _UNITS:
+    if piece.isdigit() and end < len(text) and text[end] in UNITS:
         yield piece + text[end], pos, offset, end + 1
 
 
@@ -134,6 +143,53 @@ class Pipeline:
         """jieba words of a normalised Han run, with offsets inside the run."""
         return list(self.segmenter.tokenize(run, mode="default", HMM=True))
 
+    def is_word(self, text: str) -> bool:
+        """Is text a word of the dictionary (jieba's, or the user dictionary)? Only such words
+        can be told apart from two neighbouring words; names jieba guesses cannot."""
+        return len(text) > 1 and bool(self.segmenter.FREQ.get(text))
+
+    @cached_property
+    def run_words(self) -> Callable[[str], tuple[tuple[str, int, int], ...]]:
+        """(word, start, end) of a Han run: its jieba words of two or more characters and the
+        dictionary words inside the longer ones (search mode), remembered per run."""
+
+        @lru_cache(maxsize=RUN_CACHE)
+        def words(run: str) -> tuple[tuple[str, int, int], ...]:
+            freq = self.segmenter.FREQ
+            found: list[tuple[str, int, int]] = []
+            start = 0
+            for word in self.segmenter.cut(run, HMM=True):
+                end = start + len(word)
+                if len(word) > 1:
+                    found.append((word, start, end))
+                for n in range(2, len(word)):  # the dictionary words inside a long word
+                    for i in range(len(word) - n + 1):
+                        part = word[i : i + n]
+                        if freq.get(part):
+                            found.append((part, start + i, start + i + n))
+                start = end
+            return tuple(found)
+
+        return words
+
+    def word_counts(self, text: str) -> Counter[str]:
+        """How often each Han word (run_words) occurs in text: what the words field stores."""
+        counts: Counter[str] = Counter()
+        for kind, piece, _ in self.pieces(self.normalize(text).text):
+            if kind == "han" and len(piece) > 1:
+                counts.update(w for w, _, _ in self.run_words(piece))
+        return counts
+
+    def aligned(self, text: str, start: int, end: int) -> bool:
+        """Does text[start:end] (normalised) stand as a word of its Han run, as the index cut
+        it, rather than across two words?"""
+        low, high = start, end
+        while low > max(0, start - ALIGN_CONTEXT) and _HAN.match(text[low - 1]):
+            low -= 1
+        while high < min(len(text), end + ALIGN_CONTEXT) and _HAN.match(text[high]):
+            high += 1
+        return (text[start:end], start - low, end - low) in self.run_words(text[low:high])
+
     def pieces(self, text: str) -> Iterator[tuple[str, str, int]]:
         """(kind, text, offset) of each Han run or Latin/number word in normalised text."""
         for match in _PIECES.finditer(text):
@@ -154,14 +210,14 @@ class Pipeline:
         pos = 0
         for kind, piece, offset in self.pieces(text):
             if kind == "alnum":
-                yield from _latin(text, piece, offset, pos)
+                yield from latin_words(text, piece, offset, pos)
                 pos += 1
                 continue
             for word, start, _ in self.segment(piece):
                 start += offset
                 yield word, pos, start, start + len(word)
                 if len(word) > 2:  # search mode: the dictionary words inside a long word
-                    for n in (2, 3):
+                    for n in range(2, len(word)):
                         for i in range(len(word) - n + 1):
                             part = word[i : i + n]
                             if part != word and freq.get(part):
@@ -176,7 +232,7 @@ class Pipeline:
         pos = 0
         for kind, piece, offset in self.pieces(text):
             if kind != "han":
-                yield from _latin(text, piece, offset, pos)
+                yield from latin_words(text, piece, offset, pos)
                 pos += 1
                 continue
             for i, gram in enumerate(bigrams(piece)):
@@ -194,7 +250,7 @@ class Pipeline:
         counts: Counter[str] = Counter()
         for kind, piece, offset in self.pieces(norm):
             if kind != "han":
-                counts.update(t for t, _, _, _ in _latin(norm, piece, offset, 0))
+                counts.update(t for t, _, _, _ in latin_words(norm, piece, offset, 0))
             elif len(piece) == 1:
                 counts[piece] += 1
             else:
@@ -263,10 +319,12 @@ class WhooshTokenizer(Tokenizer):
 
 
 class GramCounts(Frequency):
-    """The postings format of the grams fields: frequencies counted from the pipeline's gram
-    strings directly, not from a Whoosh Token per gram (most of a build's analysis time)."""
+    """The postings format of the grams and words fields: frequencies counted from the
+    pipeline's strings directly, not from a Whoosh Token per term (most of a build's analysis
+    time)."""
 
     def word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
-        counts = build_pipeline(analyzer.config).gram_counts(value)
+        pipeline = build_pipeline(analyzer.config)
+        counted = pipeline.word_counts if analyzer.kind == "words" else pipeline.gram_counts
         boost = self.field_boost
-        return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
+        return ((w, n, n * boost, pack_uint(n)) for w, n in counted(value).items())

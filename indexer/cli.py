@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
@@ -150,13 +151,21 @@ def _human(result: dict[str, Any]) -> str:
 
 
 def _terminal_marks(html_text: str) -> str:
+    """Marks for a terminal: bold yellow (【】 when piped); a straddle underlined (〔〕)."""
     import html
 
-    marked = html_text.replace("<mark>", "\x00").replace("</mark>", "\x01")
-    text = html.unescape(marked)
-    if sys.stdout.isatty():
-        return text.replace("\x00", "\x1b[1;33m").replace("\x01", "\x1b[0m")
-    return text.replace("\x00", "【").replace("\x01", "】")
+    tty = sys.stdout.isatty()
+
+    def bracket(match: re.Match[str]) -> str:
+        straddle, inner = bool(match.group(1)), match.group(2)
+        if tty:
+            return ("\x1b[4m" if straddle else "\x1b[1;33m") + inner + "\x1b[0m"
+        return f"〔{inner}〕" if straddle else f"【{inner}】"
+
+    return html.unescape(_MARK.sub(bracket, html_text))
+
+
+_MARK = re.compile(r'<mark( class="straddle")?>(.*?)</mark>', re.DOTALL)
 
 
 def _json_line(result: dict[str, Any]) -> str:

@@ -9,19 +9,20 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from .analysis import Pipeline, bigrams
+from .analysis import UNITS, Pipeline, bigrams, latin_words
 from .query import And, Filter, Node, Not, Or, ParsedQuery, Text
-
-EXACT_BOOST = 8.0
 
 
 @dataclass(frozen=True)
 class Unit:
-    """A string that must occur in the field's normalised text (or one of its synonyms)."""
+    """A string that must occur in the field's normalised text (or one of its synonyms), and
+    the dictionary words in it that an item should use as words (not across two words)."""
 
     text: str
-    kind: str  # "han" or "alnum"
+    # "han", "alnum", "compound" (2019年), "mixed" (A股, 1737例), "end" (到 of 到5日)
+    kind: str
     synonyms: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -39,13 +40,24 @@ class QueryPlan:
     positive: list[Unit] = field(default_factory=list)
     exact: str | None = None
     units: dict[Text, list[Unit]] = field(default_factory=dict)
+    # Which candidates use every typed word as a word (the first tier); None: no typed word
+    # is a dictionary word, so there are no tiers.
+    words: wq.Query | None = None
+    # Which candidates likely hold the typed string itself (all its grams); None: every
+    # candidate does as far as grams can tell (one unit).
+    whole: wq.Query | None = None
+
+    @property
+    def checked(self) -> list[str]:
+        """The typed words whose use as words decides the tier, in typed order."""
+        return list(dict.fromkeys(w for u in self.positive for w in u.words))
 
     @property
     def sieve_exact(self) -> bool:
         """Do the grams alone decide every unit (Latin words, numbers, Han runs of one or two
         characters)? Then a count of candidates needs no verification."""
         return all(
-            unit.kind in ("alnum", "compound")
+            unit.kind in ("alnum", "compound", "end")
             or (unit.kind == "han" and all(len(v) <= 2 for v in unit.variants))
             for units in self.units.values()
             for unit in units
@@ -72,49 +84,74 @@ class QueryPlan:
 
 def units_of(pipeline: Pipeline, text: Text) -> list[Unit]:
     """Break typed text into the pieces that must each occur: a quoted phrase is one piece;
-    plain text is its jieba words, lone characters glued to a neighbour, numbers with units."""
+    plain text is its jieba words, lone characters glued to a neighbour, numbers with units,
+    a letter or number with the one character after it (A股, 1737例)."""
     norm = pipeline.normalize(text.text).text
     pieces = list(pipeline.pieces(norm))
+    if not pieces:
+        return []
     if text.phrase:
-        joined = " ".join(p for _, p, _ in pieces) if pieces else ""
-        if not pieces:
-            return []
         kind = "han" if all(k == "han" for k, _, _ in pieces) else "mixed"
-        return [Unit(norm.strip() if kind != "han" else joined.replace(" ", ""), kind)]
-    units: list[str] = []
-    kinds: list[str] = []
+        phrase = "".join(p for _, p, _ in pieces) if kind == "han" else norm.strip()
+        words = [w for k, p, _ in pieces if k == "han" for w, _, _ in pipeline.segment(p)]
+        return [Unit(phrase, kind, words=_checked(pipeline, words))]
+    found: list[tuple[str, str, tuple[str, ...]]] = []  # (text, kind, words)
     previous_end = -1
-    for kind, piece, offset in pieces:
+    for at, (kind, piece, offset) in enumerate(pieces):
+        after_alnum = bool(found) and found[-1][1] == "alnum" and offset == previous_end
         if kind == "alnum":
-            units.append(piece)
-            kinds.append("alnum")
-        elif len(piece) == 1 and kinds and kinds[-1] == "alnum" and offset == previous_end:
-            units[-1] += piece  # 2019年: the number and its unit
-            kinds[-1] = "compound"
+            found.append((piece, "alnum", ()))
+        elif len(piece) == 1 and after_alnum:
+            alnum = found[-1][0]
+            glued = "compound" if alnum.isdigit() and piece in UNITS else "mixed"
+            found[-1] = (alnum + piece, glued, ())  # as the index writes 2019年; else verified
+        elif _piece_kind(pieces, at) == "end":
+            found.append((piece, "end", ()))  # 到 of 到5日: the index wrote it as a run's end
         else:
-            for word in _glue_single_chars([w for w, _, _ in pipeline.segment(piece)]):
-                units.append(word)
-                kinds.append("han")
+            words = [w for w, _, _ in pipeline.segment(piece)]
+            for group in _glue_single_chars(words):
+                found.append(("".join(group), "han", _checked(pipeline, group)))
         previous_end = offset + len(piece)
     synonyms = pipeline.synonyms
-    return [Unit(u, k, synonyms.get(u, ())) for u, k in zip(units, kinds, strict=True)]
+    return [Unit(t, k, synonyms.get(t, ()), w) for t, k, w in found]
 
 
-def _glue_single_chars(words: list[str]) -> list[str]:
-    """Lone characters (的, 新, a cut mid-word) join the next word, or the previous at the end."""
+def _ends_run(pieces: list[tuple[str, str, int]], at: int) -> bool:
+    """Is the Han piece at `at` followed at once by a Latin word or number (so the text's Han
+    run ends there too)?"""
+    if at + 1 >= len(pieces):
+        return False
+    _, piece, offset = pieces[at]
+    return pieces[at + 1][2] == offset + len(piece)
+
+
+def _piece_kind(pieces: list[tuple[str, str, int]], at: int) -> str:
+    """A piece's kind, "end" for a lone Han character that ends its run."""
+    kind, piece, _ = pieces[at]
+    return "end" if kind == "han" and len(piece) == 1 and _ends_run(pieces, at) else kind
+
+
+def _checked(pipeline: Pipeline, words: list[str]) -> tuple[str, ...]:
+    """The dictionary words among a unit's jieba words: the ones an item can use as words."""
+    return tuple(w for w in words if pipeline.is_word(w))
+
+
+def _glue_single_chars(words: list[str]) -> list[list[str]]:
+    """Lone characters (的, 新, a cut mid-word) join the next word, or the previous at the end;
+    each group keeps its words."""
     if len(words) <= 1:
-        return words
-    glued: list[str] = []
-    pending = ""
+        return [words] if words else []
+    glued: list[list[str]] = []
+    pending: list[str] = []
     for word in words:
         if len(word) == 1:
-            pending += word
+            pending.append(word)
             continue
-        glued.append(pending + word)
-        pending = ""
+        glued.append([*pending, word])
+        pending = []
     if pending:
         if glued:
-            glued[-1] += pending
+            glued[-1].extend(pending)
         else:
             glued.append(pending)
     return glued
@@ -136,13 +173,14 @@ def _unit_query(ctx: _Context, unit: Unit, field_name: str) -> wq.Query:
 def _string_query(ctx: _Context, text: str, kind: str, field_name: str) -> wq.Query:
     """Latin words and numbers are whole terms; Han runs are their pairs (a lone character: the
     pairs it starts, or itself at a run's end)."""
-    if kind in ("alnum", "compound"):
+    if kind in ("alnum", "compound", "end"):
         return wq.Term(field_name, text)
     if kind == "mixed":
+        pieces = list(ctx.pipeline.pieces(text))
         return wq.And(
             [
-                _string_query(ctx, piece, piece_kind, field_name)
-                for piece_kind, piece, _ in ctx.pipeline.pieces(text)
+                _string_query(ctx, piece, _piece_kind(pieces, at), field_name)
+                for at, (_, piece, _) in enumerate(pieces)
             ]
         )
     if len(text) == 1:
@@ -170,25 +208,62 @@ def build_plan(
     required = _compile(parsed.node, ctx, plan, negated=False)
     if required is None:
         return None
-    boosters: list[wq.Query] = [  # the title boost: units found in the title
-        _unit_query(ctx, unit, "title_grams") for unit in plan.positive
-    ]
+    boosters = [_unit_query(ctx, unit, "title_grams") for unit in plan.positive]  # title boost
     if parsed.exact:
-        exact = pipeline.normalize(parsed.exact).text
-        plan.exact = exact
-        plan.needles.append(exact)
-        han = "".join(p for k, p, _ in pipeline.pieces(exact) if k == "han")
-        # The pairs that join the units: a document holding them all likely holds the typed
-        # string itself, so it enters the window that verification ranks first.
-        within = {g for u in plan.positive for g in bigrams(u.text)}
-        joins = [g for g in dict.fromkeys(bigrams(han)) if g not in within]
-        if len(han) > 2 and han in exact and joins:
-            # boosted term by term: Whoosh drops the boost of an And it simplifies to one term
-            boosters.append(wq.And([wq.Term("grams", g, boost=EXACT_BOOST) for g in joins]))
+        plan.exact = pipeline.normalize(parsed.exact).text
+        plan.needles.append(plan.exact)
+        if len(plan.positive) > 1:
+            plan.whole = _whole_query(pipeline, plan.exact)
+    plan.words = _words_query(parsed.node, plan)
     plan.required = required
     plan.query = wq.AndMaybe(required, wq.Or(boosters)) if boosters else required
     plan.needles = sorted(set(plan.needles), key=len, reverse=True)
     return plan
+
+
+def _whole_query(pipeline: Pipeline, exact: str) -> wq.Query | None:
+    """The grams an item holding the typed string must hold, as the index writes them: the
+    pairs of each Han run, a run's last character where the string goes on past it, Latin
+    words and numbers whole (with their unit). An item holding them all likely holds the
+    string; verification decides for the items shown."""
+    pieces = list(pipeline.pieces(exact))
+    terms: list[str] = []
+    for at, (kind, piece, offset) in enumerate(pieces):
+        if kind == "alnum":
+            terms.extend(t for t, _, _, _ in latin_words(exact, piece, offset, 0))
+            continue
+        terms.extend(bigrams(piece) if len(piece) > 1 else [])
+        if at < len(pieces) - 1:  # the string goes on past this run: the run ends here
+            terms.append(piece[-1])
+    unique = list(dict.fromkeys(terms))
+    if not unique:
+        return None
+    return wq.And([wq.Term("grams", t) for t in unique])
+
+
+def _words_query(node: Node, plan: QueryPlan) -> wq.Query | None:
+    """The typed tree over the words field: each typed word that is a dictionary word must be
+    a word of the item; None where a branch checks nothing (it cannot tell the tiers apart)."""
+    if isinstance(node, Text):
+        parts = [q for u in plan.units.get(node, []) if (q := _unit_words(u)) is not None]
+        return (parts[0] if len(parts) == 1 else wq.And(parts)) if parts else None
+    if isinstance(node, And):
+        parts = [q for i in node.items if (q := _words_query(i, plan)) is not None]
+        return (parts[0] if len(parts) == 1 else wq.And(parts)) if parts else None
+    if isinstance(node, Or):
+        parts = [_words_query(i, plan) for i in node.items]
+        return None if any(p is None for p in parts) else wq.Or(parts)
+    return None  # filters and negations say nothing of words
+
+
+def _unit_words(unit: Unit) -> wq.Query | None:
+    if not unit.words:
+        return None
+    terms = [wq.Term("words", w) for w in unit.words]
+    main = terms[0] if len(terms) == 1 else wq.And(terms)
+    if not unit.synonyms:
+        return main
+    return wq.Or([main, *(wq.Term("words", s) for s in unit.synonyms)])
 
 
 def _compile(node: Node, ctx: _Context, plan: QueryPlan, negated: bool) -> wq.Query | None:

@@ -14,9 +14,9 @@ TITLE_BOOST = 2.5
 
 def build_schema(pipeline: Pipeline) -> fields.Schema:
     """Recall from one grams field over title and body (Han pairs with frequencies, verified
-    against the stored `norm`); titles also as jieba words with positions and as grams of their
-    own, for title: and the title boost. Body words are not indexed: measured, they cost more
-    to write than they add to finding or ranking (docs/BENCHMARKS.md)."""
+    against the stored `norm`); which items use a typed word as a word, from one words field
+    over title and body (jieba words with frequencies, no positions); titles also as jieba words
+    with positions and as grams of their own, for title: and the title boost."""
     words = pipeline.analyzer("words")
     grams = pipeline.analyzer("grams")
     return fields.Schema(
@@ -26,6 +26,7 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
         title=fields.TEXT(analyzer=words, stored=True, field_boost=TITLE_BOOST),
         body=fields.STORED(),
         grams=_grams_field(grams),
+        words=_grams_field(words),
         title_grams=_grams_field(grams, TITLE_BOOST),
         norm=fields.STORED(),
         norm_map=fields.STORED(),
@@ -42,6 +43,7 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
 
 
 def _grams_field(analyzer: WhooshTokenizer, boost: float = 1.0) -> fields.TEXT:
+    """A field of term frequencies counted by the pipeline (GramCounts), without positions."""
     field = fields.TEXT(analyzer=analyzer, phrase=False, field_boost=boost)
     field.format = GramCounts(field_boost=boost)
     return field
@@ -58,6 +60,7 @@ def to_fields(doc: Document) -> dict[str, object]:
         "title": doc.title,
         "body": doc.body,
         "grams": f"{doc.title}\n{doc.body}",
+        "words": f"{doc.title}\n{doc.body}",
         "title_grams": doc.title,
         "norm": body.text,
         "norm_map": body.packed(),

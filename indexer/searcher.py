@@ -10,7 +10,6 @@ import math
 import threading
 import time
 import weakref
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,17 +29,27 @@ from .normalize import Normalized
 from .plan import QueryPlan, build_plan, day_number
 from .query import parse
 from .settings import Settings
-from .snapshot import Snapshot
-from .snippets import find_spans, mark, passages
+from .snapshot import Matches, Snapshot
+from .snippets import Span, find_spans, mark, passages
 from .store import IndexStore
 
 SORTS = ("relevance", "date")
+MATCHES = ("all", "words")  # every item holding the characters, or only those using the words
 MAX_PAGE_SIZE = 100
 MAX_QUERY_CHARS = 256
 RERANK_WINDOW = 20
 FACET_FIELDS = ("source", "year")
 FACET_LIMIT = 12
 SUGGESTION_PROBES = 12
+# Documents holding every gram of a typed string of several words that are checked for the
+# string itself, so the one item that holds it ranks first though its parts are common.
+WHOLE_CHECKS = 256
+DAY_TIER = 100_000_000  # above every day number (20191120): a tier before dates
+KEYWORDS = 8
+RELATED_WORDS = 25
+# Characters of a document read for its keywords and related documents: the head of a very
+# long item speaks for it, at a bounded cost per page.
+WORDS_SAMPLE = 50_000
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class SearchRequest:
     category: str | None = None
     facets: bool = True
     max_query_chars: int = MAX_QUERY_CHARS
+    match: str = "all"
 
     def value_filters(self) -> list[tuple[str, str, str]]:
         """(field, label, value) of the exact-value filters asked for."""
@@ -76,6 +86,8 @@ class SearchRequest:
             raise QueryError(f"每页条数应在 1 到 {MAX_PAGE_SIZE} 之间 (size out of range)")
         if self.sort not in SORTS:
             raise QueryError("排序只能是 relevance（相关度）或 date（时间）(unknown sort)")
+        if self.match not in MATCHES:
+            raise QueryError("match 只能是 all（全部）或 words（只看按词匹配）(unknown match)")
         bounds = []
         for label, value in (("起始日期", self.date_from), ("结束日期", self.date_to)):
             if value in (None, ""):
@@ -181,7 +193,8 @@ class SearchIndex:
             if date_from or date_to:
                 allowed.append(snapshot.dated(day_number(date_from), day_number(date_to)))
             within = functools.reduce(_both, allowed) if allowed else None
-            hits, total, exact_total, facets = self._run(snapshot, plan, within, request)
+            ran = self._run(snapshot, plan, within, request)
+            hits, total, exact_total, facets, as_words = ran
             pages = max(1, math.ceil(total / request.size))
             if request.page > pages and total:
                 raise QueryError(
@@ -203,6 +216,12 @@ class SearchIndex:
                 "source": request.source,
                 "category": request.category,
             },
+            "match": request.match,
+            "words": {
+                "checked": plan.checked if as_words is not None else [],
+                "total": total if as_words is None else as_words,
+                "straddle": 0 if as_words is None else total - as_words,
+            },
             "hits": hits,
             "facets": facets,
             "notices": list(parsed.notices),
@@ -210,16 +229,27 @@ class SearchIndex:
         }
 
     def _run(self, snapshot: Snapshot, plan: QueryPlan, within: np.ndarray | None, request):
-        """Every candidate found and scored in one pass; the best verified against their stored
-        text (the grams are a sieve) with the exact typed string first; totals and facets over
-        all candidates but those that failed verification."""
+        """Every candidate found and scored in one pass, ranked in tiers: the typed string
+        itself, then every typed word used as a word, then BM25F; the best verified against
+        their stored text (the grams are a sieve). Totals and facets over all candidates but
+        those that failed verification (only the first tier's with match=words)."""
         found = evaluate(plan.query, snapshot, within)
+        as_words = _among(plan.words, snapshot, found)
+        if as_words is not None and request.match == "words":
+            found = Matches(found.ids[as_words], found.scores[as_words])
+            as_words = np.ones(len(found), dtype=bool)
         wanted = request.page * request.size
         window = max(RERANK_WINDOW, wanted * 2)
         by_date = request.sort == "date"
-        kept: list[tuple[bool, float | None, dict[str, Any]]] = []
+        tier = as_words if as_words is not None else np.ones(len(found), dtype=bool)
+        if by_date:
+            keys = snapshot.days()[found.ids] + tier * DAY_TIER
+        else:
+            whole = self._whole(snapshot, plan, found)
+            tiers = tier + (2 * whole if whole is not None else 0)
+            keys = found.scores + tiers * (float(found.scores.max(initial=0.0)) + 1.0)
+        kept: list[tuple[bool, float, float | None, bool, dict[str, Any]]] = []
         rejected: list[int] = []
-        keys = snapshot.days()[found.ids] if by_date else found.scores
         ranked = _ranked(keys, window)
         while len(kept) < wanted or len(kept) + len(rejected) < window:
             at = next(ranked, None)
@@ -231,17 +261,40 @@ class SearchIndex:
                 rejected.append(at)
                 continue
             exact = bool(plan.exact) and (plan.exact in title or plan.exact in stored["norm"])
-            kept.append((exact, None if by_date else float(found.scores[at]), stored))
+            score = None if by_date else float(found.scores[at])
+            kept.append((exact, float(keys[at]), score, bool(tier[at]), stored))
         if not by_date:
             kept.sort(key=lambda k: (k[0], k[1]), reverse=True)
         total = len(found) - len(rejected)
+        words_total = None
+        if as_words is not None:
+            words_total = int(as_words.sum()) - int(as_words[rejected].sum())
         exact_total = plan.sieve_exact or len(kept) + len(rejected) == len(found)
         facets = {}
         if request.facets:
             facets = self._facets(snapshot, np.delete(found.ids, rejected))
         page = kept[(request.page - 1) * request.size : wanted]
-        hits = [self._hit(stored, score, plan) for _, score, stored in page]
-        return hits, total, exact_total, facets
+        hits = [
+            self._hit(stored, score, plan, words if as_words is not None else None)
+            for _, _, score, words, stored in page
+        ]
+        return hits, total, exact_total, facets, words_total
+
+    @staticmethod
+    def _whole(snapshot: Snapshot, plan: QueryPlan, found: Matches) -> np.ndarray | None:
+        """Which found documents hold the typed string itself (a mask): those holding all its
+        grams, checked against their stored text when they are few enough."""
+        likely = _among(plan.whole, snapshot, found)
+        if likely is None or not plan.exact:
+            return likely
+        at = np.flatnonzero(likely)
+        if len(at) > WHOLE_CHECKS:
+            return likely
+        for position in at.tolist():
+            stored = snapshot.searcher.stored_fields(int(found.ids[position]))
+            if plan.exact not in stored.get("norm_title", "") and plan.exact not in stored["norm"]:
+                likely[position] = False
+        return likely
 
     @staticmethod
     def _facets(snapshot: Snapshot, docnums: np.ndarray) -> dict[str, list[dict[str, Any]]]:
@@ -258,20 +311,29 @@ class SearchIndex:
             facets[name] = [{"value": k, "count": v} for k, v in pairs[:FACET_LIMIT]]
         return facets
 
-    def _hit(self, stored: dict[str, Any], score: float | None, plan: QueryPlan) -> dict[str, Any]:
+    def _hit(
+        self, stored: dict[str, Any], score: float | None, plan: QueryPlan, words: bool | None
+    ) -> dict[str, Any]:
         title = stored.get("title", "")
         body = stored.get("body", "")
         return {
             "id": stored["id"],
             "title": title,
-            "title_html": mark(title, find_spans(_title_norm(stored), plan.needles)),
+            "title_html": mark(title, self._spans(_title_norm(stored), plan)),
             "score": None if score is None else round(score, 4),
+            "words": words,
             "date": stored.get("date"),
             "source": stored.get("source"),
             "category": stored.get("category"),
             "url": stored.get("url"),
-            "passages": passages(body, find_spans(_body_norm(stored), plan.needles)),
+            "passages": passages(body, self._spans(_body_norm(stored), plan)),
         }
+
+    def _spans(self, norm: Normalized, plan: QueryPlan | None) -> list[Span]:
+        """Where the query matched a text; typed words that only straddle two words flagged."""
+        if plan is None:
+            return []
+        return find_spans(norm, plan.needles, plan.checked, self.pipeline.aligned)
 
     # -- no results ----------------------------------------------------------------------
 
@@ -325,7 +387,8 @@ class SearchIndex:
     # -- documents -----------------------------------------------------------------------
 
     def document(self, doc_id: str, q: str | None = None, related: int = 5) -> dict[str, Any]:
-        """The whole stored document, every match of q marked, and related documents."""
+        """The whole stored document, every match of q marked, its keywords and related
+        documents."""
         with self._lock:
             snapshot = self._fresh()
             searcher = snapshot.searcher
@@ -333,51 +396,66 @@ class SearchIndex:
             if docnum is None:
                 raise DocumentNotFound(f"没有编号为「{doc_id}」的文档 (no such document)")
             stored = searcher.stored_fields(docnum)
-            needles: list[str] = []
+            plan = None
             if q and q.strip():
                 plan = build_plan(parse(q[:MAX_QUERY_CHARS]), self.pipeline)
-                needles = plan.needles if plan else []
-            similar = self._related(snapshot, docnum, stored, related) if related else []
+            weights = self._keywords(snapshot, stored)
+            similar = self._related(snapshot, docnum, weights, related) if related else []
         body = stored.get("body", "")
-        spans = find_spans(_body_norm(stored), needles)
+        spans = self._spans(_body_norm(stored), plan)
         paragraphs = []
         offset = 0
         number = 1
+        first = 0  # spans are sorted and never overlap: each line takes the next few
         for line in body.split("\n"):
-            inside = [s for s in spans if s.start < offset + len(line) and s.end > offset]
-            paragraphs.append(mark(body, inside, offset, offset + len(line), first_id=number))
+            end = offset + len(line)
+            while first < len(spans) and spans[first].end <= offset:
+                first += 1
+            last = first
+            while last < len(spans) and spans[last].start < end:
+                last += 1
+            inside = spans[first:last]
+            paragraphs.append(mark(body, inside, offset, end, first_id=number))
             number += len(inside)
-            offset += len(line) + 1
+            offset = end + 1
         title = stored.get("title", "")
         return {
             "id": stored["id"],
             "title": title,
-            "title_html": mark(title, find_spans(_title_norm(stored), needles)),
+            "title_html": mark(title, self._spans(_title_norm(stored), plan)),
             "body": body,
             "paragraphs_html": [p for p in paragraphs if p.strip()],
             "marks": len(spans),
+            "straddles": sum(s.straddle for s in spans),
             "date": stored.get("date"),
             "source": stored.get("source"),
             "category": stored.get("category"),
             "url": stored.get("url"),
             "metadata": stored.get("meta") or {},
+            "keywords": [{"word": w, "weight": round(x, 3)} for w, x in weights[:KEYWORDS]],
             "related": similar,
         }
 
-    def _related(self, snapshot: Snapshot, docnum: int, stored: dict[str, Any], limit: int):
-        """More like this: the document's most distinctive character pairs, as a weighted OR."""
-        counts = Counter(
-            t.text
-            for t in self.pipeline.tokens("grams", stored.get("body", ""), spans=False)
-            if len(t.text) > 1
-        )
-        scored = sorted(
-            ((tf * snapshot.searcher.idf("grams", gram), gram) for gram, tf in counts.items()),
-            reverse=True,
-        )[:25]
-        if not scored:
+    def _keywords(self, snapshot: Snapshot, stored: dict[str, Any]) -> list[tuple[str, float]]:
+        """The document's words by TF-IDF against the index's own document frequencies, most
+        distinctive first."""
+        text = f"{stored.get('title', '')}\n{stored.get('body', '')[:WORDS_SAMPLE]}"
+        size = max(snapshot.size, 1)
+        weighed = []
+        for word, tf in self.pipeline.word_counts(text).items():
+            frequency = snapshot.doc_frequency("words", word)
+            if frequency:
+                weighed.append((word, (1 + math.log(tf)) * math.log(size / frequency)))
+        weighed.sort(key=lambda wx: (-wx[1], wx[0]))
+        return [(w, x) for w, x in weighed if x > 0]
+
+    def _related(
+        self, snapshot: Snapshot, docnum: int, weights: list[tuple[str, float]], limit: int
+    ) -> list[dict[str, Any]]:
+        """More like this: the document's most distinctive words, as a weighted OR."""
+        if not weights:
             return []
-        terms = [wq.Term("grams", gram, boost=weight) for weight, gram in scored]
+        terms = [wq.Term("words", w, boost=x) for w, x in weights[:RELATED_WORDS]]
         found = evaluate(wq.Or(terms), snapshot)
         others = found.ids != docnum
         ids, scores = found.ids[others], found.scores[others]
@@ -437,6 +515,16 @@ def _ranked(keys: np.ndarray, first: int) -> Iterator[int]:
     if len(top) < count:
         rest = np.lexsort((np.arange(count), -keys))
         yield from rest[len(top) :].tolist()
+
+
+def _among(query: wq.Query | None, snapshot: Snapshot, found: Matches) -> np.ndarray | None:
+    """Which found documents (a mask over them) also match query; None without a query."""
+    if query is None:
+        return None
+    if not len(found):
+        return np.zeros(0, dtype=bool)
+    matched = evaluate(query, snapshot, found.ids, scored=False).ids
+    return np.isin(found.ids, matched, assume_unique=True)
 
 
 def _both(first: np.ndarray, second: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ the normalised text and mapped back, so no segmenter runs over a hit at query ti
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from html import escape
 
@@ -16,34 +17,70 @@ _LEAD = 30
 
 @dataclass(frozen=True)
 class Span:
-    """[start, end) in the stored text, and which needle matched there."""
+    """[start, end) in the stored text, which needle matched there, and whether that match
+    is a typed word whose characters only meet across two words of the text (a straddle)."""
 
     start: int
     end: int
     needle: int
+    straddle: bool = False
+    covers: frozenset[int] = frozenset()  # every needle merged into it (the typed string's
+    # span covers the words inside it)
 
 
-def find_spans(norm: Normalized, needles: list[str]) -> list[Span]:
-    """Every occurrence of every needle, as non-overlapping spans of the stored text."""
+Aligned = Callable[[str, int, int], bool]
+
+
+def find_spans(
+    norm: Normalized,
+    needles: list[str],
+    words: Collection[str] = (),
+    aligned: Aligned | None = None,
+) -> list[Span]:
+    """Every occurrence of every needle, as non-overlapping spans of the stored text; an
+    occurrence of a needle in words that aligned(text, start, end) rejects is a straddle."""
     found: list[Span] = []
     text = norm.text
     for index, needle in enumerate(needles):
         if not needle:
             continue
+        checked = aligned is not None and needle in words
         at = text.find(needle)
         while at >= 0:
+            if _inside_latin(text, at, at + len(needle)):  # 5 in 58: not what the index matched
+                at = text.find(needle, at + 1)
+                continue
             start, end = norm.source_span(at, at + len(needle))
-            found.append(Span(start, end, index))
+            straddle = checked and not aligned(text, at, at + len(needle))
+            found.append(Span(start, end, index, straddle, frozenset((index,))))
             at = text.find(needle, at + 1)
     found.sort(key=lambda s: (s.start, -s.end))
     merged: list[Span] = []
     for span in found:
         if merged and span.start < merged[-1].end:
             last = merged[-1]
-            merged[-1] = Span(last.start, max(last.end, span.end), last.needle)
+            merged[-1] = Span(
+                last.start,
+                max(last.end, span.end),
+                last.needle,
+                last.straddle and span.straddle,
+                last.covers | span.covers,
+            )
         else:
             merged.append(span)
     return merged
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _inside_latin(text: str, start: int, end: int) -> bool:
+    """Does text[start:end] begin or end inside a Latin word or number (the index keeps those
+    whole, so a needle there is not a match)?"""
+    return (start > 0 and _latin(text[start]) and _latin(text[start - 1])) or (
+        end < len(text) and _latin(text[end - 1]) and _latin(text[end])
+    )
 
 
 def mark(
@@ -53,7 +90,8 @@ def mark(
     end: int | None = None,
     first_id: int | None = None,
 ) -> str:
-    """text[start:end] as escaped HTML with spans in <mark>; numbered id="mN" from first_id on."""
+    """text[start:end] as escaped HTML with spans in <mark> (a straddle in <mark
+    class="straddle">); numbered id="mN" from first_id on."""
     end = len(text) if end is None else end
     out: list[str] = []
     pos = start
@@ -63,11 +101,11 @@ def mark(
         if e <= s:
             continue
         out.append(escape(text[pos:s]))
-        if number is None:
-            out.append(f"<mark>{escape(text[s:e])}</mark>")
-        else:
-            out.append(f'<mark id="m{number}">{escape(text[s:e])}</mark>')
+        attributes = ' class="straddle"' if span.straddle else ""
+        if number is not None:
+            attributes += f' id="m{number}"'
             number += 1
+        out.append(f"<mark{attributes}>{escape(text[s:e])}</mark>")
         pos = e
     out.append(escape(text[pos:end]))
     return "".join(out)
@@ -106,10 +144,11 @@ def passages(text: str, spans: list[Span], limit: int = MAX_PASSAGES) -> list[st
 def _window(
     text: str, anchor: int, spans: list[Span], starts: list[int], ends: list[int]
 ) -> tuple[int, int, int]:
-    """The window starting a little before anchor, and its score: distinct needles inside
-    first, then matches inside (spans are sorted and never overlap, so bisecting finds them)."""
+    """The window starting a little before anchor, and its score: distinct needles matched as
+    words inside first, then distinct needles, then matches inside (spans are sorted and never
+    overlap, so bisecting finds them)."""
     start = max(0, anchor - _LEAD)
-    line_start = text.rfind("\n", 0, anchor) + 1
+    line_start = text.rfind("\n", max(0, anchor - _LEAD), anchor) + 1  # only a near one counts
     if anchor - line_start <= _LEAD:
         start = max(start, line_start)
     end = min(len(text), start + PASSAGE_CHARS)
@@ -117,7 +156,9 @@ def _window(
     if cut >= 0 and spans[cut].start < end < spans[cut].end:  # never cut a mark in half
         end = spans[cut].end
     inside = spans[bisect_left(starts, start) : bisect_right(ends, end)]
-    score = len({s.needle for s in inside}) * 100 + len(inside)
+    as_words = frozenset().union(*(s.covers for s in inside if not s.straddle))
+    needles = frozenset().union(*(s.covers for s in inside))
+    score = len(as_words) * 10_000 + len(needles) * 100 + len(inside)
     return start, end, score
 
 

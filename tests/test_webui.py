@@ -197,7 +197,7 @@ def test_results_mark_matches_and_keep_the_query(client: FlaskClient) -> None:
     text = page(client, "/?q=张羽")
     assert "共 <strong>25</strong> 条结果，第 1 / 3 页" in text
     assert re.search(r"用时 \d+(\.\d)? 毫秒", text)
-    assert text.count('<li class="hit">') == 10
+    assert text.count('<li class="hit" value=') == 10
     assert "<mark>张羽</mark>" in text
     assert 'value="张羽"' in text
     assert "<title>张羽 - 搜索结果 · 新闻讲话检索</title>" in text

@@ -52,6 +52,7 @@ def search_request(args: Mapping[str, str]) -> SearchRequest:
         source=_filter_value(args, "source"),
         category=_filter_value(args, "category"),
         max_query_chars=config["MAX_QUERY_CHARS"],
+        match=args.get("match") or "all",
     )
 
 
