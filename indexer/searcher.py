@@ -27,7 +27,7 @@ from .evaluate import evaluate
 from .indexing import analyzer_config
 from .normalize import Normalized
 from .plan import QueryPlan, build_plan, day_number
-from .query import parse
+from .query import And, ParsedQuery, Text, parse
 from .settings import Settings
 from .snapshot import Matches, Snapshot
 from .snippets import Span, find_spans, mark, passages
@@ -37,6 +37,9 @@ SORTS = ("relevance", "date")
 MATCHES = ("all", "words")  # every item holding the characters, or only those using the words
 MAX_PAGE_SIZE = 100
 MAX_QUERY_CHARS = 256
+# The deepest result a reader may page to: every result up to the page asked for is checked
+# against its text, so a page past this is refused before any search runs.
+MAX_RESULTS = 10_000
 RERANK_WINDOW = 20
 FACET_FIELDS = ("source", "year")
 FACET_LIMIT = 12
@@ -67,6 +70,7 @@ class SearchRequest:
     facets: bool = True
     max_query_chars: int = MAX_QUERY_CHARS
     match: str = "all"
+    max_results: int = MAX_RESULTS
 
     def value_filters(self) -> list[tuple[str, str, str]]:
         """(field, label, value) of the exact-value filters asked for."""
@@ -84,6 +88,12 @@ class SearchRequest:
             raise QueryError("页码从 1 开始 (page must be 1 or more)")
         if not 1 <= self.size <= MAX_PAGE_SIZE:
             raise QueryError(f"每页条数应在 1 到 {MAX_PAGE_SIZE} 之间 (size out of range)")
+        last, limit = self.max_results // self.size, self.max_results
+        if self.page > last:
+            raise QueryError(
+                f"每页 {self.size} 条时最多翻到第 {last} 页（前 {limit:,} 条结果），请缩小搜索范围"
+                f" (page beyond the first {limit} results)"
+            )
         if self.sort not in SORTS:
             raise QueryError("排序只能是 relevance（相关度）或 date（时间）(unknown sort)")
         if self.match not in MATCHES:
@@ -381,7 +391,16 @@ class SearchIndex:
         return sorted(found.values(), key=lambda s: -s["total"])[:6]
 
     def _plain_count(self, snapshot: Snapshot, text: str, within: np.ndarray | None) -> int:
-        plan = build_plan(parse(text), self.pipeline, snapshot.doc_frequency)
+        """Items holding text's plain words; 0 for text a reader's search would read as syntax
+        (a quoted date:0000 turned into a filter), so that no suggestion leads elsewhere."""
+        words = tuple(Text(w) for w in text.split())
+        node = words[0] if len(words) == 1 else And(words)
+        try:
+            if parse(text).node != node:
+                return 0
+        except QueryError:
+            return 0
+        plan = build_plan(ParsedQuery(node), self.pipeline, snapshot.doc_frequency)
         return len(evaluate(plan.required, snapshot, within)) if plan else 0
 
     # -- documents -----------------------------------------------------------------------

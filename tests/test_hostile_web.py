@@ -137,6 +137,12 @@ def test_first_and_last_possible_years_still_search(client: FlaskClient) -> None
         assert result["total"] == 0 and result["notices"] == []
 
 
+def test_a_quoted_date_is_text_and_no_suggestion_turns_it_into_syntax(client: FlaskClient) -> None:
+    result = strict_json(fetch(client, "/api/search", query_string={"q": '"date:0000" 公益乌龟'}))
+    assert result["total"] == 0
+    assert all("date:" not in s["query"] for s in result["suggestions"])
+
+
 def test_impossible_date_parameters_are_a_400(client: FlaskClient) -> None:
     for params in ({"from": "0000-01-01"}, {"to": "10000-01-01"}):
         response = fetch(client, "/api/search", query_string={"q": "公益", **params})

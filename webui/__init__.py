@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 
 from indexer import SearchIndex, Settings
-from indexer.errors import QueryError, UsageError
+from indexer.errors import UsageError
 
 from . import documents, health, search
-from .core import EXTENSION, deepest_page
+from .core import EXTENSION
 from .responses import register_error_handlers
 from .templating import register_template_helpers
 
@@ -90,7 +90,6 @@ def create_app(
             synonyms=_path_or_none(app.config["SYNONYMS"]),
         )
     )
-    app.before_request(_within_reach)
     app.after_request(_secure)
     app.after_request(_cache_policy)
     register_error_handlers(app)
@@ -122,19 +121,6 @@ def _secure(response: Response) -> Response:
     """The same protective headers on every answer: pages, JSON, static files and errors."""
     response.headers.update(SECURITY_HEADERS)
     return response
-
-
-def _within_reach() -> None:
-    """A search past the first MAX_RESULTS results is a 400 before it runs, not after seconds."""
-    if request.blueprint != "search" or not request.args.get("q", "").strip():
-        return
-    wanted = search.search_request(request.args)
-    last, limit = deepest_page(wanted.size), current_app.config["MAX_RESULTS"]
-    if wanted.page > last:
-        raise QueryError(
-            f"每页 {wanted.size} 条时最多翻到第 {last} 页（前 {limit:,} 条结果），请缩小搜索范围"
-            f" (page beyond the first {limit} results)"
-        )
 
 
 def _cache_policy(response: Response) -> Response:

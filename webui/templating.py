@@ -66,6 +66,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(search_params)
     app.add_template_global(search_url)
     app.add_template_global(page_window)
+    app.add_template_global(deepest_page)
     app.add_template_global(external_url)
     app.add_template_filter(chinese_date)
     app.add_template_filter(plain)
