@@ -1,12 +1,13 @@
 """`python -m bench`: the full benchmark (`make bench`), its smoke mode (`--smoke`, run by
-`make test`), and the parts that run alone: `relevance` (ranking work) and `profile`."""
+`make test`), and the parts that run alone: `relevance` (ranking work), `words` (words before
+characters) and `profile`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from . import hotspots, relevance, suite
+from . import hotspots, relevance, suite, words
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,12 +18,17 @@ def main(argv: list[str] | None = None) -> int:
     relevance.add_arguments(
         commands.add_parser("relevance", help="known-item evaluation only (see bench/relevance.py)")
     )
+    words.add_arguments(
+        commands.add_parser("words", help="word-precision set only (see bench/words.py)")
+    )
     hotspots.add_arguments(
         commands.add_parser("profile", help="pyinstrument over our build and queries")
     )
     args = parser.parse_args(argv)
     if args.command == "relevance":
         relevance.run(args)
+    elif args.command == "words":
+        words.run(args)
     elif args.command == "profile":
         hotspots.run(args)
     else:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import build, http, relevance
+from . import build, http, relevance, words
 from .build import Run, run_timed, size_mb
 from .corpus import ROOT, edited, load, replicated, sample, write_jsonl, write_seed_style
 from .engines import Engine, open_engines
@@ -30,6 +30,7 @@ from .report import Report, Row, Target
 CODE = ("indexer", "webui")
 FRACTION = 0.01
 SCALED = "Scaled index (the corpus N times over, distinct ids)"
+WORDS = "Word precision (words before characters)"
 SAFETY_S = 90  # kept free of the budget for the report and slow moments
 LOAD_AROUND_REINDEX_S = 1.0  # load before and after the reindex, to see it start and land
 
@@ -46,10 +47,14 @@ class Plan:
     probes: int
     seed_docs: int
     budget_s: float
+    word_set: words.Spec
 
 
-FULL = Plan("full", None, 500, 30, 120, 400, 3000, 25 * 60)
-SMOKE = Plan("smoke", 200, 40, 1.5, 30, 30, 100, 60)
+FULL = Plan("full", None, 500, 30, 120, 400, 3000, 25 * 60, words.Spec())
+# 200 items hold few words 20 times: lower bars, so the smoke run still measures some (still
+# 10 items using each word, so that a top 10 without straddles is possible).
+SMOKE_WORDS = words.Spec(uses=10, straddles=2, max_share=0.25, words=20)
+SMOKE = Plan("smoke", 200, 40, 1.5, 30, 30, 100, 60, SMOKE_WORDS)
 
 SECTIONS = (
     "Full build",
@@ -59,6 +64,7 @@ SECTIONS = (
     "HTTP, 8 connections",
     "Memory of the serving process",
     "Relevance (known item)",
+    WORDS,
 )
 
 
@@ -244,6 +250,56 @@ class Bench:
             self.report.notes.append(f"{label} relevance: {refused} probes answered by an error")
         self.report.details[f"Relevance, {label}: table and first misses"] = (
             relevance.table(result) + "\n" + relevance.failures(result, 5)
+        )
+
+    # -- 8: words before characters (issue 11), over the CCTV indexes ----------------------
+
+    def word_precision(self) -> None:
+        spec = self.plan.word_set
+        chosen = words.build_set(self.records, spec)
+        if not chosen:
+            self.report.notes.append(
+                f"word precision not measured: no word meets the set's bars ({spec})"
+            )
+            return
+        engines = open_engines(self.ours_ix, self.base_ix)
+        try:
+            result = words.evaluate(chosen, engines)
+        finally:
+            for engine in engines:
+                engine.close()
+        how = (f"python -m bench words (same code; set: {spec}; here over this run's indexes)",)
+        ours, base = result["ours"], result["baseline"]
+        random_order = words.random_mean(chosen)
+        self.report.add(
+            WORDS,
+            [
+                Row(
+                    f"straddle-only items in the top 10, % (mean over {len(chosen)} words)",
+                    words.mean_share(ours),
+                    words.mean_share(base),
+                    Target("<=", words.TARGET),
+                    how,
+                ),
+                Row(
+                    "the same, pooled over all top-10 hits, %",
+                    words.pooled_share(ours),
+                    words.pooled_share(base),
+                    None,
+                    how,
+                ),
+                Row(
+                    "random order: straddle-only share of all items holding the word, % "
+                    "(the same for both)",
+                    random_order,
+                    random_order,
+                    None,
+                    how,
+                ),
+            ],
+        )
+        self.report.details[f"{WORDS}: table and words"] = (
+            words.table(chosen, result) + "\n\n" + words.listing(chosen, result)
         )
 
     # -- 3: nightly reindex ----------------------------------------------------------------
@@ -488,6 +544,8 @@ class Bench:
                 self.builds()
             with self.step(f"latency ({len(self.queries)} queries) and CCTV relevance"):
                 self.latency_and_relevance()
+            with self.step("word precision"):
+                self.word_precision()
             with self.step("nightly reindex"):
                 self.reindex()
             with self.step("HTTP load and memory"):
