@@ -11,11 +11,14 @@ _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 
 
 def parse_date(value: object) -> dt.date | None:
-    """The calendar date in value, or None when there is none to read (caller warns)."""
+    """The calendar date in value, or None when there is none to read (caller warns); a JSON
+    number such as 20191120 reads as the string "20191120" does."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
     if not isinstance(value, str) or not value.strip():
         return None
     for pattern in (_ISO_DATE, _CHINESE, _COMPACT):

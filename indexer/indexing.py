@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import multiprocessing
+import pickle
+import queue
+import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from whoosh import multiproc
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 from .analysis import AnalyzerConfig, build_pipeline
+from .documents import Document
 from .errors import CorpusError, IndexUnreadable, IndexWriteError
 from .lengths import Lengths
 from .loader import CorpusReader, Problem
@@ -26,6 +32,7 @@ from .store import IndexStore, storage
 
 Progress = Callable[[int], None]
 WRITER_LIMIT_MB = 2048
+PICKLE_PROTOCOL = 2  # what MpWriter hands its writer processes
 
 
 @dataclass
@@ -57,12 +64,38 @@ class RunReport:
 
 
 class _Worker(SubWriterTask):
-    """A writer process that dies with the run: orphaned, it would wait for work forever."""
+    """A writer process that dies with the run (orphaned, it would wait for work forever) and
+    that, failing, tells the main process what it was doing and why, not a traceback."""
+
+    def __init__(self, *args: Any, failures: multiprocessing.Queue) -> None:
+        super().__init__(*args)
+        self.failures = failures
+        self.doing = "starting"
 
     def run(self) -> None:
         die_with_parent()
         multiproc.SegmentWriter = _Writer  # the writer run() makes, in this process only
-        super().run()
+        try:
+            super().run()
+        except Exception as exc:
+            hint = " (disk full or unwritable index folder?)" if isinstance(exc, OSError) else ""
+            self.failures.put(
+                f"a writer process failed while {self.doing}: {type(exc).__name__}: {exc}{hint}"
+            )
+            self.failures.close()
+            self.failures.join_thread()  # the report is in the pipe before the process ends
+            sys.exit(1)
+
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        """SubWriterTask's, noting the document being written for a failure report."""
+        temp = self.writer.temp_storage()
+        with temp.open_file(filename).raw_file() as f:
+            for _ in range(doc_count):
+                _, fields = pickle.load(f)
+                self.doing = f"writing document {fields['id'][:200]!r}"
+                self.writer.add_document(**fields)
+        temp.delete_file(filename)
+        self.doing = "finishing its segment"
 
 
 class _Writer(SegmentWriter):
@@ -78,6 +111,12 @@ class _Writer(SegmentWriter):
 
 
 class _MpWriter(MpWriter):
+    """MpWriter whose writer processes report their failures, which stop the build."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failures: multiprocessing.Queue = multiprocessing.Queue()
+
     def _new_task(self) -> _Worker:
         task = _Worker(
             self.storage,
@@ -86,10 +125,48 @@ class _MpWriter(MpWriter):
             self.resultqueue,
             self.subargs,
             self.multisegment,
+            failures=self.failures,
         )
         self.tasks.append(task)
         task.start()
         return task
+
+    def _enqueue(self) -> None:
+        """MpWriter's, but a batch waits for a live writer process, never for a failed one."""
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in self.docbuffer:
+                pickle.dump(item, f, PICKLE_PROTOCOL)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        job = (filename, len(self.docbuffer))
+        while True:
+            self.raise_failure()
+            try:
+                self.jobqueue.put(job, timeout=1)
+                break
+            except queue.Full:
+                continue
+        self.docbuffer = []
+
+    def raise_failure(self) -> None:
+        """Stop the build with what a failed writer process reported, if one failed."""
+        if all(task.exitcode in (None, 0) for task in self.tasks):
+            return
+        try:
+            reason = self.failures.get(timeout=1)
+        except queue.Empty:
+            codes = [task.exitcode for task in self.tasks if task.exitcode]
+            reason = f"a writer process died with exit code {codes[0]} (killed? out of memory?)"
+        raise IndexWriteError(f"{reason}; the live index is untouched")
+
+    def cancel(self) -> None:
+        """Stop the writer processes too: MpWriter only flags its own copies of them."""
+        self.jobqueue.cancel_join_thread()
+        for task in self.tasks:
+            task.kill()
+            task.join()
+        SegmentWriter.cancel(self)
 
 
 def analyzer_config(settings: Settings) -> AnalyzerConfig:
@@ -133,8 +210,8 @@ def sync(
                 report.generation = current
                 _update(store, current, reader, report, optimize, progress)
             report.problems = [str(p) for p in reader.problems]
-            report.skipped = sum(p.skipped for p in reader.problems)
-            report.warnings = len(reader.problems) - report.skipped
+            report.skipped = sum(p.kind == "skipped" for p in reader.problems)
+            report.warnings = sum(p.kind == "warning" for p in reader.problems)
             report.finished = _now()
             report.elapsed_s = round(time.monotonic() - began, 3)
             store.write_report(report.to_dict())
@@ -172,7 +249,10 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
         writer = _Writer(ix, limitmb=WRITER_LIMIT_MB)
     try:
         for doc in reader.documents():
-            writer.add_document(**to_fields(doc))
+            fields = storable_fields(doc, reader)
+            if fields is None:
+                continue
+            writer.add_document(**fields)
             report.added += 1
             if progress:
                 progress(report.added)
@@ -182,11 +262,13 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
                 f"no document could be indexed from {', '.join(map(str, reader.paths))}{listed}"
             )
         writer.commit()
+        if isinstance(writer, _MpWriter):
+            writer.raise_failure()
         written = storage(path).open_index().doc_count()
-        if written != report.added:  # MpWriter drops a failed worker's segment silently
+        if written != report.added:  # a writer process that died without a word
             raise IndexWriteError(
                 f"the new index holds {written} of {report.added} documents (a writer process "
-                "failed: disk full?); the live index is untouched"
+                "was lost: killed, or out of memory?); the live index is untouched"
             )
     except BaseException:
         with contextlib.suppress(Exception):  # on a full disk cancel() fails too
@@ -195,6 +277,38 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
         raise
     report.documents = report.added
     store.publish(generation)
+
+
+def storable_fields(doc: Document, reader: CorpusReader) -> dict[str, object] | None:
+    """The writer's fields of doc, hashed and pickled here in the main process as the writers
+    will, since a failure here costs one document and in a writer process the whole build:
+    metadata that cannot be stored is dropped with a warning, a document that still cannot be
+    is skipped."""
+    try:
+        return _pickled(doc)
+    except Exception as exc:
+        reason = _error(exc)
+    if doc.metadata:
+        try:
+            fields = _pickled(replace(doc, metadata={}))
+        except Exception as exc:
+            reason = _error(exc)
+        else:
+            dropped = f"metadata cannot be stored ({reason}): dropped it, kept the document"
+            reader.problems.append(Problem(doc.path, dropped, None, doc.id, "warning"))
+            return fields
+    reader.problems.append(Problem(doc.path, f"cannot be stored ({reason})", None, doc.id))
+    return None
+
+
+def _pickled(doc: Document) -> dict[str, object]:
+    fields = to_fields(doc)
+    pickle.dumps(fields, PICKLE_PROTOCOL)
+    return fields
+
+
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 def _existing(ix) -> dict[str, tuple[str, str]]:
@@ -210,12 +324,17 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
     writer = None
     try:
         for count, doc in enumerate(reader.documents(), start=1):
+            fields = storable_fields(doc, reader)
             old = existing.pop(doc.id, None)
-            if old is not None and old[0] == doc.content_hash:
+            if fields is None:
+                if old is not None:  # as in a file with errors: the last good version stays
+                    report.kept += 1
+                continue
+            if old is not None and old[0] == fields["hash"]:
                 report.unchanged += 1
             else:
                 writer = writer or _Writer(ix, limitmb=WRITER_LIMIT_MB)
-                writer.update_document(**to_fields(doc))
+                writer.update_document(**fields)
                 if old is None:
                     report.added += 1
                 else:
@@ -223,13 +342,10 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
             if progress:
                 progress(count)
         for doc_id, (_, path) in existing.items():
-            if path in reader.files_with_errors:
+            if reader.had_errors(path):
                 report.kept += 1
-                reader.problems.append(
-                    Problem(
-                        path, "file has errors; the last good version stays", None, doc_id, False
-                    )
-                )
+                reason = "file has errors; the last good version stays"
+                reader.problems.append(Problem(path, reason, None, doc_id, "warning"))
                 continue
             if not report.indexed + report.unchanged + report.kept:
                 raise CorpusError(
