@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from whoosh import fields
 
-from .analysis import GramCounts, Pipeline, WhooshTokenizer
+from .analysis import GramCounts, Pipeline, WhooshTokenizer, WordSet
 from .documents import Document
 from .normalize import normalize
 from .plan import day_number
@@ -15,7 +15,7 @@ TITLE_BOOST = 2.5
 def build_schema(pipeline: Pipeline) -> fields.Schema:
     """Recall from one grams field over title and body (Han pairs with frequencies, verified
     against the stored `norm`); which items use a typed word as a word, from one words field
-    over title and body (jieba words with frequencies, no positions); titles also as jieba words
+    over title and body (jieba words, whether used, no positions); titles also as jieba words
     with positions and as grams of their own, for title: and the title boost."""
     words = pipeline.analyzer("words")
     grams = pipeline.analyzer("grams")
@@ -26,7 +26,7 @@ def build_schema(pipeline: Pipeline) -> fields.Schema:
         title=fields.TEXT(analyzer=words, stored=True, field_boost=TITLE_BOOST),
         body=fields.STORED(),
         grams=_grams_field(grams),
-        words=_grams_field(words),
+        words=_words_field(words),
         title_grams=_grams_field(grams, TITLE_BOOST),
         norm=fields.STORED(),
         norm_map=fields.STORED(),
@@ -78,3 +78,10 @@ def to_fields(doc: Document) -> dict[str, object]:
         if value:
             values[name] = value
     return values
+
+
+def _words_field(analyzer: WhooshTokenizer) -> fields.TEXT:
+    """The words an item uses (WordSet), for the tiers, keywords and related documents."""
+    field = fields.TEXT(analyzer=analyzer, phrase=False)
+    field.format = WordSet()
+    return field
