@@ -5,6 +5,8 @@ their cost of microseconds per candidate per node."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from whoosh import query as wq
 
@@ -13,53 +15,75 @@ from .snapshot import Matches, Snapshot, positions
 NOTHING = Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
+class Budget:
+    """A request's time limit: evaluation stops where it is when it runs out (an AND keeps the
+    documents its parts so far matched, an OR those of its parts so far) and says so, so
+    one crafted query cannot hold a worker for seconds."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.spent = False
+
+    def expired(self) -> bool:
+        if not self.spent and time.monotonic() >= self.deadline:
+            self.spent = True
+        return self.spent
+
+
 def evaluate(
     query: wq.Query,
     snapshot: Snapshot,
     within: np.ndarray | None = None,
     scored: bool = True,
+    budget: Budget | None = None,
 ) -> Matches:
     """The documents matching query (only those in within, ascending, when given) with their
-    scores (all 0.0 when not scored: the parts that only filter)."""
+    scores (all 0.0 when not scored: the parts that only filter); stopped short when budget
+    runs out (budget.spent then says so)."""
     if isinstance(query, wq.Term):
         return _term(snapshot, query, within, scored)
     if isinstance(query, wq.And):
-        return _and(query.subqueries, snapshot, within, scored)
+        return _and(query.subqueries, snapshot, within, scored, budget)
     if isinstance(query, wq.Or):
-        return _or([evaluate(q, snapshot, within, scored) for q in query.subqueries], scored)
+        found = []
+        for part in query.subqueries:
+            if budget is not None and found and budget.expired():
+                break
+            found.append(evaluate(part, snapshot, within, scored, budget))
+        return _or(found, scored)
     if isinstance(query, wq.AndMaybe):
-        required = evaluate(query.a, snapshot, within, scored)
-        if not (len(required) and scored):
+        required = evaluate(query.a, snapshot, within, scored, budget)
+        if not (len(required) and scored) or (budget is not None and budget.expired()):
             return required
-        optional = evaluate(query.b, snapshot, required.ids)
+        optional = evaluate(query.b, snapshot, required.ids, budget=budget)
         scores = required.scores.copy()
         scores[positions(required.ids, optional.ids)[1]] += optional.scores
         return Matches(required.ids, scores)
     if isinstance(query, wq.AndNot):
-        positive = evaluate(query.a, snapshot, within, scored)
+        positive = evaluate(query.a, snapshot, within, scored, budget)
         if not len(positive):
             return positive
-        excluded = evaluate(query.b, snapshot, positive.ids, scored=False).ids
+        excluded = evaluate(query.b, snapshot, positive.ids, False, budget).ids
         kept = np.isin(positive.ids, excluded, assume_unique=True, invert=True)
         return Matches(positive.ids[kept], positive.scores[kept])
     if isinstance(query, wq.Not):
-        excluded = evaluate(query.query, snapshot, within, scored=False).ids
+        excluded = evaluate(query.query, snapshot, within, False, budget).ids
         universe = _universe(snapshot, within)
         return Matches.unscored(np.setdiff1d(universe, excluded, assume_unique=True))
     if isinstance(query, wq.ConstantScoreQuery):
-        found = evaluate(query.child, snapshot, within, scored=False)
+        found = evaluate(query.child, snapshot, within, False, budget)
         return Matches(found.ids, np.full(len(found), query.score)) if scored else found
     if isinstance(query, wq.Every):
         return Matches.unscored(_universe(snapshot, within))
     if isinstance(query, wq.MultiTerm):  # prefixes, numeric and term ranges: the sum of terms
         terms = [wq.Term(f, t, boost=query.boost) for f, t in query.expanded_terms(snapshot.reader)]
-        return _or([evaluate(t, snapshot, within, scored) for t in terms], scored)
+        return evaluate(wq.Or(terms), snapshot, within, scored, budget) if terms else NOTHING
     if query is wq.NullQuery:
         return NOTHING
     simpler = query.simplify(snapshot.reader)
     if type(simpler) is type(query):
         raise TypeError(f"cannot evaluate {type(query).__name__} queries")
-    return evaluate(simpler, snapshot, within, scored)
+    return evaluate(simpler, snapshot, within, scored, budget)
 
 
 def estimate(query: wq.Query, snapshot: Snapshot) -> int:
@@ -91,11 +115,17 @@ def _term(snapshot: Snapshot, term: wq.Term, within: np.ndarray | None, scored: 
 
 
 def _and(
-    parts: list[wq.Query], snapshot: Snapshot, within: np.ndarray | None, scored: bool
+    parts: list[wq.Query],
+    snapshot: Snapshot,
+    within: np.ndarray | None,
+    scored: bool,
+    budget: Budget | None = None,
 ) -> Matches:
     result: Matches | None = None
     for part in sorted(parts, key=lambda q: estimate(q, snapshot)):
-        found = evaluate(part, snapshot, within if result is None else result.ids, scored)
+        if result is not None and budget is not None and budget.expired():
+            break  # what the parts so far matched: more than the answer, checked when shown
+        found = evaluate(part, snapshot, within if result is None else result.ids, scored, budget)
         if result is not None and scored:
             found = Matches(
                 found.ids, result.scores[positions(result.ids, found.ids)[1]] + found.scores

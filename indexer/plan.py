@@ -4,13 +4,32 @@ the exact check of each candidate against its stored normalised text, and the st
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from whoosh import query as wq
 
 from .analysis import UNITS, Pipeline, bigrams, latin_words
+from .errors import QueryError
 from .query import And, Filter, Node, Not, Or, ParsedQuery, Text
+
+# What one query may ask for: typed pieces in all, alternatives of one OR, words excluded.
+MAX_UNITS = 64
+MAX_ALTERNATIVES = 32
+MAX_EXCLUDED = 16
+# A lone typed character stands for every pair it starts (的 starts 2,400 at 24k items): the
+# most frequent of them are read, up to this many postings or terms; past that the total is
+# an estimate (约), and what is shown is still checked against the text.
+LONE_POSTINGS = 200_000
+LONE_TERMS = 256
+
+
+class Lexicon(Protocol):
+    """What planning asks of an index: how common a term is, what a prefix stands for."""
+
+    def doc_frequency(self, field: str, text: str) -> int: ...
+
+    def expansion(self, field: str, prefix: str) -> list[tuple[str, int]]: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,7 @@ class QueryPlan:
     # Which candidates likely hold the typed string itself (all its grams); None: every
     # candidate does as far as grams can tell (one unit).
     whole: wq.Query | None = None
+    capped: bool = False  # a lone character was searched by its most frequent pairs only
 
     @property
     def checked(self) -> list[str]:
@@ -56,7 +76,7 @@ class QueryPlan:
     def sieve_exact(self) -> bool:
         """Do the grams alone decide every unit (Latin words, numbers, Han runs of one or two
         characters)? Then a count of candidates needs no verification."""
-        return all(
+        return not self.capped and all(
             unit.kind in ("alnum", "compound", "end")
             or (unit.kind == "han" and all(len(v) <= 2 for v in unit.variants))
             for units in self.units.values()
@@ -157,12 +177,16 @@ def _glue_single_chars(words: list[str]) -> list[list[str]]:
     return glued
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Context:
-    """What compiling needs: the pipeline, and document frequencies to pick the pair to score."""
+    """What compiling needs: the pipeline, the index's lexicon (document frequencies to pick
+    the pair to score, what a lone character stands for), and what was counted so far."""
 
     pipeline: Pipeline
-    frequency: Callable[[str, str], int] | None = None
+    lexicon: Lexicon | None = None
+    capped: bool = False
+    units: int = 0
+    excluded: int = 0
 
 
 def _unit_query(ctx: _Context, unit: Unit, field_name: str) -> wq.Query:
@@ -184,27 +208,48 @@ def _string_query(ctx: _Context, text: str, kind: str, field_name: str) -> wq.Qu
             ]
         )
     if len(text) == 1:
-        return wq.Or([wq.Term(field_name, text), wq.Prefix(field_name, text)])
+        return _lone_query(ctx, text, field_name)
     grams = list(dict.fromkeys(bigrams(text)))
     if len(grams) == 1:
         return wq.Term(field_name, grams[0])
     # Every pair must match, but only the rarest is scored: BM25 over each pair of a word
     # counts the word several times and costs a score per pair per candidate.
-    scored = min(grams, key=lambda g: ctx.frequency(field_name, g)) if ctx.frequency else grams[0]
+    lexicon = ctx.lexicon
+    scored = min(grams, key=lambda g: lexicon.doc_frequency(field_name, g)) if lexicon else grams[0]
     rest = [wq.Term(field_name, g) for g in grams if g != scored]
     return wq.And([wq.Term(field_name, scored), wq.ConstantScoreQuery(wq.And(rest), 0.0)])
+
+
+def _lone_query(ctx: _Context, char: str, field_name: str) -> wq.Query:
+    """A lone Han character: itself at a run's end and the pairs it starts, the most frequent
+    first, within LONE_POSTINGS / LONE_TERMS (all of them without a lexicon)."""
+    if ctx.lexicon is None:
+        return wq.Or([wq.Term(field_name, char), wq.Prefix(field_name, char)])
+    expansion = ctx.lexicon.expansion(field_name, char)
+    terms: list[wq.Query] = []
+    postings = 0
+    for term, frequency in expansion:
+        if terms and (postings + frequency > LONE_POSTINGS or len(terms) == LONE_TERMS):
+            ctx.capped = True
+            break
+        terms.append(wq.Term(field_name, term))
+        postings += frequency
+    if not terms:
+        return wq.Term(field_name, char)  # in no item
+    return terms[0] if len(terms) == 1 else wq.Or(terms)
 
 
 def build_plan(
     parsed: ParsedQuery,
     pipeline: Pipeline,
-    frequency: Callable[[str, str], int] | None = None,
+    lexicon: Lexicon | None = None,
 ) -> QueryPlan | None:
-    """The plan for a parsed query, or None when nothing searchable was typed."""
+    """The plan for a parsed query, or None when nothing searchable was typed; QueryError when
+    it asks for more than one query may (MAX_UNITS, MAX_ALTERNATIVES, MAX_EXCLUDED)."""
     if parsed.node is None:
         return None
     plan = QueryPlan(query=wq.NullQuery, node=parsed.node)
-    ctx = _Context(pipeline, frequency)
+    ctx = _Context(pipeline, lexicon)
     required = _compile(parsed.node, ctx, plan, negated=False)
     if required is None:
         return None
@@ -215,6 +260,7 @@ def build_plan(
         if len(plan.positive) > 1:
             plan.whole = _whole_query(pipeline, plan.exact)
     plan.words = _words_query(parsed.node, plan)
+    plan.capped = ctx.capped
     plan.required = required
     plan.query = wq.AndMaybe(required, wq.Or(boosters)) if boosters else required
     plan.needles = sorted(set(plan.needles), key=len, reverse=True)
@@ -270,6 +316,11 @@ def _compile(node: Node, ctx: _Context, plan: QueryPlan, negated: bool) -> wq.Qu
     if isinstance(node, Text):
         units = units_of(ctx.pipeline, node)
         plan.units[node] = units
+        ctx.units += len(units)
+        if ctx.units > MAX_UNITS:
+            raise QueryError(
+                f"查询太长：最多 {MAX_UNITS} 个词语，请分开搜索 (more than {MAX_UNITS} terms)"
+            )
         if not units:
             return None
         if not negated:
@@ -281,8 +332,17 @@ def _compile(node: Node, ctx: _Context, plan: QueryPlan, negated: bool) -> wq.Qu
     if isinstance(node, Filter):
         return filter_query(node.field, node.value, node.start, node.end)
     if isinstance(node, Not):
+        ctx.excluded += 1
+        if ctx.excluded > MAX_EXCLUDED:
+            raise QueryError(
+                f"最多排除 {MAX_EXCLUDED} 个词语 (more than {MAX_EXCLUDED} exclusions)"
+            )
         inner = _compile(node.item, ctx, plan, not negated)
         return wq.Not(inner) if inner is not None else None
+    if isinstance(node, Or) and len(node.items) > MAX_ALTERNATIVES:
+        raise QueryError(
+            f"OR 最多连接 {MAX_ALTERNATIVES} 个选项 (more than {MAX_ALTERNATIVES} alternatives)"
+        )
     parts = [q for i in node.items if (q := _compile(i, ctx, plan, negated)) is not None]
     if not parts:
         return None

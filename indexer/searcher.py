@@ -23,7 +23,7 @@ from whoosh.scoring import BM25F
 from .analysis import build_pipeline
 from .dates import parse_date
 from .errors import AnalyzerMismatch, DocumentNotFound, IndexUnreadable, QueryError
-from .evaluate import evaluate
+from .evaluate import Budget, evaluate
 from .indexing import analyzer_config
 from .normalize import Normalized
 from .plan import QueryPlan, build_plan, day_number
@@ -33,6 +33,7 @@ from .snapshot import Matches, Snapshot
 from .snippets import Span, find_spans, mark, passages
 from .store import IndexStore
 
+PARTIAL = "查询太复杂，已在时限内停止，结果可能不完整 (partial: the time budget was spent)"
 SORTS = ("relevance", "date")
 MATCHES = ("all", "words")  # every item holding the characters, or only those using the words
 MAX_PAGE_SIZE = 100
@@ -40,6 +41,10 @@ MAX_QUERY_CHARS = 256
 # The deepest result a reader may page to: every result up to the page asked for is checked
 # against its text, so a page past this is refused before any search runs.
 MAX_RESULTS = 10_000
+# Milliseconds a search may spend finding and checking candidates; past it the answer is what
+# was found so far, marked partial (a crafted query cannot hold a worker for seconds).
+BUDGET_MS = 500
+HEALTH_WAIT = 0.05  # seconds a health check waits for a running search
 RERANK_WINDOW = 20
 FACET_FIELDS = ("source", "year")
 FACET_LIMIT = 12
@@ -71,6 +76,7 @@ class SearchRequest:
     max_query_chars: int = MAX_QUERY_CHARS
     match: str = "all"
     max_results: int = MAX_RESULTS
+    budget_ms: int = BUDGET_MS
 
     def value_filters(self) -> list[tuple[str, str, str]]:
         """(field, label, value) of the exact-value filters asked for."""
@@ -132,6 +138,7 @@ class SearchIndex:
         self.pipeline = build_pipeline(analyzer_config(settings))
         self._lock = threading.Lock()
         self._generation: str | None = None
+        self._documents = 0  # of the snapshot held, for a health check that cannot wait
         self._held = _Held()
         weakref.finalize(self, self._held.close)  # no open segment files outlive the index
         self.pipeline.warm_up()
@@ -169,12 +176,14 @@ class SearchIndex:
             self._close()
             self._generation, self.pipeline = generation, pipeline
             self._held.snapshot = Snapshot(ix.searcher(weighting=BM25F()))
+            self._documents = self._held.snapshot.searcher.doc_count()
         elif not held.searcher.up_to_date():
             # A new searcher, not refresh(): whoosh-reloaded 2.7.5 reuses the readers of old
             # segments with their old deletions, so deleted documents would stay visible.
             snapshot = Snapshot(self.store.open(generation).searcher(weighting=BM25F()))
             self._close()
             self._held.snapshot = snapshot
+            self._documents = snapshot.searcher.doc_count()
         return self._held.snapshot
 
     def _close(self) -> None:
@@ -193,7 +202,7 @@ class SearchIndex:
         parsed = parse(request.q)
         with self._lock:
             snapshot = self._fresh()  # may bring a new pipeline (new analyzer files)
-            plan = build_plan(parsed, self.pipeline, snapshot.doc_frequency)
+            plan = build_plan(parsed, self.pipeline, snapshot)
             if plan is None:
                 raise QueryError("查询里没有可以搜索的词语 (nothing searchable in the query)")
             for name, label, value in request.value_filters():
@@ -203,7 +212,8 @@ class SearchIndex:
             if date_from or date_to:
                 allowed.append(snapshot.dated(day_number(date_from), day_number(date_to)))
             within = functools.reduce(_both, allowed) if allowed else None
-            ran = self._run(snapshot, plan, within, request)
+            budget = Budget(request.budget_ms / 1000)
+            ran = self._run(snapshot, plan, within, request, budget)
             hits, total, exact_total, facets, as_words = ran
             pages = max(1, math.ceil(total / request.size))
             if request.page > pages and total:
@@ -234,17 +244,25 @@ class SearchIndex:
             },
             "hits": hits,
             "facets": facets,
-            "notices": list(parsed.notices),
+            "partial": budget.spent,
+            "notices": list(parsed.notices) + ([PARTIAL] if budget.spent else []),
             "suggestions": suggestions,
         }
 
-    def _run(self, snapshot: Snapshot, plan: QueryPlan, within: np.ndarray | None, request):
+    def _run(
+        self,
+        snapshot: Snapshot,
+        plan: QueryPlan,
+        within: np.ndarray | None,
+        request: SearchRequest,
+        budget: Budget,
+    ):
         """Every candidate found and scored in one pass, ranked in tiers: the typed string
         itself, then every typed word used as a word, then BM25F; the best verified against
         their stored text (the grams are a sieve). Totals and facets over all candidates but
         those that failed verification (only the first tier's with match=words)."""
-        found = evaluate(plan.query, snapshot, within)
-        as_words = _among(plan.words, snapshot, found)
+        found = evaluate(plan.query, snapshot, within, budget=budget)
+        as_words = None if budget.expired() else _among(plan.words, snapshot, found)
         if as_words is not None and request.match == "words":
             found = Matches(found.ids[as_words], found.scores[as_words])
             as_words = np.ones(len(found), dtype=bool)
@@ -255,13 +273,15 @@ class SearchIndex:
         if by_date:
             keys = snapshot.days()[found.ids] + tier * DAY_TIER
         else:
-            whole = self._whole(snapshot, plan, found)
+            whole = None if budget.expired() else self._whole(snapshot, plan, found)
             tiers = tier + (2 * whole if whole is not None else 0)
             keys = found.scores + tiers * (float(found.scores.max(initial=0.0)) + 1.0)
         kept: list[tuple[bool, float, float | None, bool, dict[str, Any]]] = []
         rejected: list[int] = []
         ranked = _ranked(keys, window)
         while len(kept) < wanted or len(kept) + len(rejected) < window:
+            if (kept or len(rejected) >= window) and budget.expired():
+                break
             at = next(ranked, None)
             if at is None:
                 break
@@ -279,7 +299,9 @@ class SearchIndex:
         words_total = None
         if as_words is not None:
             words_total = int(as_words.sum()) - int(as_words[rejected].sum())
-        exact_total = plan.sieve_exact or len(kept) + len(rejected) == len(found)
+        exact_total = not (budget.spent or plan.capped) and (
+            plan.sieve_exact or len(kept) + len(rejected) == len(found)
+        )
         facets = {}
         if request.facets:
             facets = self._facets(snapshot, np.delete(found.ids, rejected))
@@ -400,7 +422,7 @@ class SearchIndex:
                 return 0
         except QueryError:
             return 0
-        plan = build_plan(ParsedQuery(node), self.pipeline, snapshot.doc_frequency)
+        plan = build_plan(ParsedQuery(node), self.pipeline, snapshot)
         return len(evaluate(plan.required, snapshot, within)) if plan else 0
 
     # -- documents -----------------------------------------------------------------------
@@ -492,17 +514,27 @@ class SearchIndex:
     # -- state ---------------------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
-        """Document count, generation and last update of the live index (raises when unusable)."""
-        with self._lock:
-            snapshot = self._fresh()
-            report = self.store.last_report() or {}
-            return {
-                "status": "ok",
-                "documents": snapshot.searcher.doc_count(),
-                "generation": self._generation,
-                "last_update": report.get("finished"),
-                "last_run": {k: v for k, v in report.items() if k != "problems"},
-            }
+        """Document count, generation and last update of the live index (raises when unusable).
+        It waits at most HEALTH_WAIT for a search to finish; past that it answers from the
+        snapshot that search holds, so a slow search never makes the service look dead."""
+        report = self.store.last_report() or {}
+        if self._lock.acquire(timeout=HEALTH_WAIT):
+            try:
+                documents = self._fresh().searcher.doc_count()
+                generation = self._generation
+            finally:
+                self._lock.release()
+        elif self._generation is not None:
+            documents, generation = self._documents, self._generation
+        else:
+            raise IndexUnreadable("the index is being opened by a search; try again")
+        return {
+            "status": "ok",
+            "documents": documents,
+            "generation": generation,
+            "last_update": report.get("finished"),
+            "last_run": {k: v for k, v in report.items() if k != "problems"},
+        }
 
     def stats(self) -> dict[str, Any]:
         """What `speechsearch stats` prints: counts, size, last update, analyzer configuration."""

@@ -102,6 +102,7 @@ class Snapshot:
         self._held = 0
         self._postings: OrderedDict[tuple[str, Any], _Entry] = OrderedDict()
         self._frequencies: dict[tuple[str, Any], int] = {}
+        self._expansions: dict[tuple[str, str], list[tuple[str, int]]] = {}
         self._norms: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[list[Any], np.ndarray]] = {}
         self._filters: dict[str, np.ndarray] = {}
@@ -134,6 +135,20 @@ class Snapshot:
         if key not in self._frequencies:
             self._frequencies[key] = self.reader.doc_frequency(field, text)
         return self._frequencies[key]
+
+    def expansion(self, field: str, prefix: str) -> list[tuple[str, int]]:
+        """The terms starting with prefix and their document frequencies, most frequent first,
+        remembered: what a lone typed character may stand for. Read segment by segment (the
+        merged reader decodes each term's statistics ten times slower)."""
+        key = (field, prefix)
+        if key not in self._expansions:
+            counts: dict[str, int] = {}
+            for leaf, _ in self.leaves:
+                for text, info in leaf.iter_prefix(field, prefix):
+                    term = text.decode("utf-8") if isinstance(text, bytes) else text
+                    counts[term] = counts.get(term, 0) + info.doc_frequency()
+            self._expansions[key] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return self._expansions[key]
 
     # -- postings --------------------------------------------------------------------------
 

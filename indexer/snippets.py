@@ -13,6 +13,9 @@ from .normalize import Normalized
 PASSAGE_CHARS = 120
 MAX_PASSAGES = 3
 _LEAD = 30
+# Occurrences of one word checked for straddling: each cuts its Han run, so a very long item
+# stops checking past this many (the rest are marked as words).
+MAX_ALIGN_CHECKS = 2000
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,15 @@ def find_spans(
     for index, needle in enumerate(needles):
         if not needle:
             continue
-        checked = aligned is not None and needle in words
+        checks = MAX_ALIGN_CHECKS if aligned is not None and needle in words else 0
         at = text.find(needle)
         while at >= 0:
             if _inside_latin(text, at, at + len(needle)):  # 5 in 58: not what the index matched
                 at = text.find(needle, at + 1)
                 continue
             start, end = norm.source_span(at, at + len(needle))
-            straddle = checked and not aligned(text, at, at + len(needle))
+            straddle = checks > 0 and not aligned(text, at, at + len(needle))
+            checks -= 1
             found.append(Span(start, end, index, straddle, frozenset((index,))))
             at = text.find(needle, at + 1)
     found.sort(key=lambda s: (s.start, -s.end))

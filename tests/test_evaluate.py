@@ -93,7 +93,7 @@ def test_search_plans_find_what_whoosh_finds(
     """Whoosh scores a ConstantScoreQuery of 0 as 1 (a falsy weight), so plans compare by
     documents; the parts compared by score are above."""
     pipeline = build_pipeline(analyzer_config(mixed_index))
-    plan = build_plan(parse(text), pipeline, snapshot.doc_frequency)
+    plan = build_plan(parse(text), pipeline, snapshot)
     assert plan is not None
     found = scores_of(evaluate(plan.query, snapshot))
     assert found.keys() == whoosh_scores(snapshot, plan.query).keys()
