@@ -130,7 +130,11 @@ def units_of(pipeline: Pipeline, text: Text) -> list[Unit]:
         else:
             words = [w for w, _, _ in pipeline.segment(piece)]
             for group in _glue_single_chars(words):
-                found.append(("".join(group), "han", _checked(pipeline, group)))
+                text = "".join(group)
+                # a dictionary word jieba cuts apart when typed alone (国强 → 国/强) is still
+                # the word the reader means
+                words = (text,) if pipeline.is_word(text) else _checked(pipeline, group)
+                found.append((text, "han", words))
         previous_end = offset + len(piece)
     synonyms = pipeline.synonyms
     return [Unit(t, k, synonyms.get(t, ()), w) for t, k, w in found]

@@ -155,6 +155,22 @@ def test_new_user_dictionary_word_becomes_a_word_after_reindex(tmp_path: Path):
     assert [(h["id"], h["words"]) for h in after["hits"]] == [("uses", True)]
 
 
+def test_a_dictionary_word_jieba_cuts_apart_when_typed_alone_still_has_tiers(tmp_path: Path):
+    """国强 is in the dictionary, but typed alone jieba cuts it 国/强."""
+    corpus = write_jsonl(
+        tmp_path / "corpus" / "c.jsonl",
+        [
+            {"id": "straddle", "title": "表态", "body": "中国强调和平解决争端。"},
+            {"id": "word", "title": "古训", "body": "富国强兵是古人的理想。"},
+        ],
+    )
+    settings = Settings.from_env(index_dir=tmp_path / "index", procs=1)
+    sync(settings, [corpus])
+    result = SearchIndex(settings).search(SearchRequest(q="国强"))
+    assert result["words"]["checked"] == ["国强"]
+    assert [(h["id"], h["words"]) for h in result["hits"]] == [("word", True), ("straddle", False)]
+
+
 def test_synonyms_count_as_the_word(tmp_path: Path):
     corpus = write_jsonl(
         tmp_path / "corpus" / "c.jsonl",
