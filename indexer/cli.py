@@ -10,14 +10,16 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .errors import SpeechSearchError
-from .indexing import RunReport, sync
 from .searcher import SearchIndex, SearchRequest
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .indexing import RunReport
 
 DEFAULT_CORPUS = Path("corpus")
 
@@ -106,6 +108,8 @@ def _index_command(name: str, help_text: str) -> click.Command:
     @click.option("--quiet", is_flag=True, help="No progress output.")
     @reports_errors
     def command(corpus, index_dir, rebuild, optimize, max_file_mb, procs, verbose, quiet) -> None:
+        from .indexing import sync  # here: `serve` and `search` never load the writer
+
         settings = _settings(
             index_dir,
             max_file_bytes=int(max_file_mb * 1048576) if max_file_mb else None,

@@ -29,3 +29,8 @@ def parse_date(value: object) -> dt.date | None:
             except ValueError:
                 return None
     return None
+
+
+def day_number(day: dt.date | None) -> int | None:
+    """20191120 for 2019-11-20: the sortable, rangeable form of a date in the index."""
+    return day.year * 10000 + day.month * 100 + day.day if day else None

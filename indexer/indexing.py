@@ -20,7 +20,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-from .analysis import AnalyzerConfig, build_pipeline
+from .analysis import build_pipeline
 from .documents import Document
 from .errors import CorpusError, IndexUnreadable, IndexWriteError
 from .lengths import Lengths
@@ -169,13 +169,6 @@ class _MpWriter(MpWriter):
         SegmentWriter.cancel(self)
 
 
-def analyzer_config(settings: Settings) -> AnalyzerConfig:
-    return AnalyzerConfig(
-        userdict=str(settings.userdict) if settings.userdict else None,
-        synonyms=str(settings.synonyms) if settings.synonyms else None,
-    )
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
@@ -193,7 +186,7 @@ def sync(
     store = IndexStore(settings.index_dir)
     report = RunReport(started=_now())
     began = time.monotonic()
-    config = analyzer_config(settings)
+    config = settings.analyzer_config()
     fingerprint = config.fingerprint()
     reader = CorpusReader(list(corpus), settings.max_file_bytes, verbose)
     with store.lock():

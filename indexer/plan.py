@@ -10,6 +10,7 @@ from typing import Protocol
 from whoosh import query as wq
 
 from .analysis import UNITS, Pipeline, bigrams, latin_words
+from .dates import day_number
 from .errors import QueryError
 from .query import And, Filter, Node, Not, Or, ParsedQuery, Text
 
@@ -369,8 +370,3 @@ def filter_query(
     if name == "date":
         return wq.NumericRange("day", day_number(start), day_number(end))
     return wq.Term(name, value or "")
-
-
-def day_number(day: dt.date | None) -> int | None:
-    """20191120 for 2019-11-20: the sortable, rangeable form of a date in the index."""
-    return day.year * 10000 + day.month * 100 + day.day if day else None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from whoosh import fields
 
 from .analysis import GramCounts, Pipeline, WhooshTokenizer, WordSet
+from .dates import day_number
 from .documents import Document
 from .normalize import normalize
-from .plan import day_number
 
 TITLE_BOOST = 2.5
 

@@ -21,12 +21,11 @@ from whoosh.index import EmptyIndexError
 from whoosh.scoring import BM25F
 
 from .analysis import build_pipeline
-from .dates import parse_date
+from .dates import day_number, parse_date
 from .errors import AnalyzerMismatch, DocumentNotFound, IndexUnreadable, QueryError
 from .evaluate import Budget, evaluate
-from .indexing import analyzer_config
 from .normalize import Normalized
-from .plan import QueryPlan, build_plan, day_number
+from .plan import QueryPlan, build_plan
 from .query import And, ParsedQuery, Text, parse
 from .settings import Settings
 from .snapshot import Matches, Snapshot
@@ -135,7 +134,7 @@ class SearchIndex:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = IndexStore(settings.index_dir)
-        self.pipeline = build_pipeline(analyzer_config(settings))
+        self.pipeline = build_pipeline(settings.analyzer_config())
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._documents = 0  # of the snapshot held, for a health check that cannot wait

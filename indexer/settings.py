@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .analysis import AnalyzerConfig
+
 DEFAULT_MAX_FILE_MB = 20
 
 
@@ -46,3 +48,10 @@ class Settings:
         if "index_dir" in given:
             given["index_dir"] = Path(given["index_dir"])  # type: ignore[arg-type]
         return replace(base, **given)  # type: ignore[arg-type]
+
+    def analyzer_config(self) -> AnalyzerConfig:
+        """The analyzer files these settings name, as the index records and queries need them."""
+        return AnalyzerConfig(
+            userdict=str(self.userdict) if self.userdict else None,
+            synonyms=str(self.synonyms) if self.synonyms else None,
+        )

@@ -8,7 +8,6 @@ from whoosh import query as wq
 
 from indexer.analysis import build_pipeline
 from indexer.evaluate import evaluate
-from indexer.indexing import analyzer_config
 from indexer.plan import build_plan
 from indexer.query import parse
 from indexer.settings import Settings
@@ -92,7 +91,7 @@ def test_search_plans_find_what_whoosh_finds(
 ) -> None:
     """Whoosh scores a ConstantScoreQuery of 0 as 1 (a falsy weight), so plans compare by
     documents; the parts compared by score are above."""
-    pipeline = build_pipeline(analyzer_config(mixed_index))
+    pipeline = build_pipeline(mixed_index.analyzer_config())
     plan = build_plan(parse(text), pipeline, snapshot)
     assert plan is not None
     found = scores_of(evaluate(plan.query, snapshot))

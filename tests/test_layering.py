@@ -1,0 +1,99 @@
+"""The core's import graph runs one way: the index side (writing) and the query side (reading)
+share pieces but never import each other, so a web worker never loads the writer; and the core
+never imports the web app."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "indexer"
+
+INDEX_SIDE = {"loader", "schema", "indexing"}
+QUERY_SIDE = {"query", "plan", "evaluate", "snapshot", "searcher", "snippets"}
+SHARED = {
+    "analysis",
+    "normalize",
+    "segment",
+    "dates",
+    "settings",
+    "store",
+    "errors",
+    "documents",
+    "processes",
+    "lengths",
+}
+TOP = {"__init__", "__main__", "cli"}  # entry points over both sides
+
+
+def imports_of(module: str) -> set[str]:
+    """Every module a file of indexer/ imports, anywhere in it, by absolute dotted name."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: within indexer/ (from . import x names module x)
+                base = "indexer" + (f".{base}" if base else "")
+                if not node.module:
+                    found.update(f"indexer.{alias.name}" for alias in node.names)
+                    continue
+            found.add(base)
+    return found
+
+
+def core_imports(module: str) -> set[str]:
+    """The indexer modules a module imports, by short name."""
+    return {name.split(".")[1] for name in imports_of(module) if name.startswith("indexer.")} - {
+        module
+    }
+
+
+MODULES = sorted(path.stem for path in PACKAGE.glob("*.py"))
+
+
+def test_every_module_has_a_side() -> None:
+    """A new module must say where it belongs before it can import anything."""
+    sides = (INDEX_SIDE, QUERY_SIDE, SHARED, TOP)
+    assert sorted(set().union(*sides)) == MODULES
+    assert sum(len(side) for side in sides) == len(MODULES)
+
+
+@pytest.mark.parametrize("module", sorted(INDEX_SIDE))
+def test_the_index_side_never_imports_the_query_side(module: str) -> None:
+    assert not core_imports(module) & QUERY_SIDE
+
+
+@pytest.mark.parametrize("module", sorted(QUERY_SIDE))
+def test_the_query_side_never_imports_the_index_side(module: str) -> None:
+    assert not core_imports(module) & INDEX_SIDE
+
+
+@pytest.mark.parametrize("module", sorted(SHARED))
+def test_shared_pieces_import_only_shared_pieces(module: str) -> None:
+    assert core_imports(module) <= SHARED
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_the_core_never_imports_the_web_app(module: str) -> None:
+    assert not {name for name in imports_of(module) if name.split(".")[0] == "webui"}
+
+
+@pytest.mark.parametrize("module", ["indexer.searcher", "indexer.cli", "webui", "webui.serve"])
+def test_the_search_side_loads_no_writer(module: str) -> None:
+    """In a fresh interpreter, as a web worker starts: no indexing module, no process pool."""
+    probe = (
+        f"import sys, {module}\n"
+        "print(sorted(m for m in ('indexer.indexing', 'whoosh.multiproc', 'whoosh.writing')"
+        " if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"
