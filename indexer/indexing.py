@@ -5,34 +5,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import multiprocessing
 import pickle
-import queue
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from whoosh import multiproc
-from whoosh.multiproc import MpWriter, SubWriterTask
-from whoosh.util import random_name
-from whoosh.writing import SegmentWriter
-
 from .analysis import build_pipeline
 from .documents import Document
 from .errors import CorpusError, IndexUnreadable, IndexWriteError
-from .lengths import Lengths
 from .loader import CorpusReader, Problem
-from .processes import die_with_parent
 from .schema import build_schema, to_fields
 from .settings import Settings
 from .store import IndexStore, storage
+from .whoosh_internals.writers import PICKLE_PROTOCOL, ParallelWriter, Writer
 
 Progress = Callable[[int], None]
 WRITER_LIMIT_MB = 2048
-PICKLE_PROTOCOL = 2  # what MpWriter hands its writer processes
 
 
 @dataclass
@@ -61,112 +51,6 @@ class RunReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class _Worker(SubWriterTask):
-    """A writer process that dies with the run (orphaned, it would wait for work forever) and
-    that, failing, tells the main process what it was doing and why, not a traceback."""
-
-    def __init__(self, *args: Any, failures: multiprocessing.Queue) -> None:
-        super().__init__(*args)
-        self.failures = failures
-        self.doing = "starting"
-
-    def run(self) -> None:
-        die_with_parent()
-        multiproc.SegmentWriter = _Writer  # the writer run() makes, in this process only
-        try:
-            super().run()
-        except Exception as exc:
-            hint = " (disk full or unwritable index folder?)" if isinstance(exc, OSError) else ""
-            self.failures.put(
-                f"a writer process failed while {self.doing}: {type(exc).__name__}: {exc}{hint}"
-            )
-            self.failures.close()
-            self.failures.join_thread()  # the report is in the pipe before the process ends
-            sys.exit(1)
-
-    def _process_file(self, filename: str, doc_count: int) -> None:
-        """SubWriterTask's, noting the document being written for a failure report."""
-        temp = self.writer.temp_storage()
-        with temp.open_file(filename).raw_file() as f:
-            for _ in range(doc_count):
-                _, fields = pickle.load(f)
-                self.doing = f"writing document {fields['id'][:200]!r}"
-                self.writer.add_document(**fields)
-        temp.delete_file(filename)
-        self.doing = "finishing its segment"
-
-
-class _Writer(SegmentWriter):
-    """Whoosh's segment writer with the field lengths in memory while it writes postings."""
-
-    def _flush_segment(self) -> None:  # whoosh.writing.SegmentWriter's, but for Lengths
-        self.perdocwriter.close()
-        lengths = Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
-        if lengths:
-            lengths.close()
-
-
-class _MpWriter(MpWriter):
-    """MpWriter whose writer processes report their failures, which stop the build."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.failures: multiprocessing.Queue = multiprocessing.Queue()
-
-    def _new_task(self) -> _Worker:
-        task = _Worker(
-            self.storage,
-            self.indexname,
-            self.jobqueue,
-            self.resultqueue,
-            self.subargs,
-            self.multisegment,
-            failures=self.failures,
-        )
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _enqueue(self) -> None:
-        """MpWriter's, but a batch waits for a live writer process, never for a failed one."""
-        filename = f"{random_name()}.doclist"
-        with self.temp_storage().create_file(filename).raw_file() as f:
-            for item in self.docbuffer:
-                pickle.dump(item, f, PICKLE_PROTOCOL)
-        if len(self.tasks) < self.procs:
-            self._new_task()
-        job = (filename, len(self.docbuffer))
-        while True:
-            self.raise_failure()
-            try:
-                self.jobqueue.put(job, timeout=1)
-                break
-            except queue.Full:
-                continue
-        self.docbuffer = []
-
-    def raise_failure(self) -> None:
-        """Stop the build with what a failed writer process reported, if one failed."""
-        if all(task.exitcode in (None, 0) for task in self.tasks):
-            return
-        try:
-            reason = self.failures.get(timeout=1)
-        except queue.Empty:
-            codes = [task.exitcode for task in self.tasks if task.exitcode]
-            reason = f"a writer process died with exit code {codes[0]} (killed? out of memory?)"
-        raise IndexWriteError(f"{reason}; the live index is untouched")
-
-    def cancel(self) -> None:
-        """Stop the writer processes too: MpWriter only flags its own copies of them."""
-        self.jobqueue.cancel_join_thread()
-        for task in self.tasks:
-            task.kill()
-            task.join()
-        SegmentWriter.cancel(self)
 
 
 def _now() -> str:
@@ -237,9 +121,11 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
     report.generation = generation
     ix = storage(path).create_index(build_schema(build_pipeline(config)))
     if settings.procs > 1:
-        writer = _MpWriter(ix, procs=settings.procs, multisegment=True, limitmb=WRITER_LIMIT_MB)
+        writer = ParallelWriter(
+            ix, procs=settings.procs, multisegment=True, limitmb=WRITER_LIMIT_MB
+        )
     else:
-        writer = _Writer(ix, limitmb=WRITER_LIMIT_MB)
+        writer = Writer(ix, limitmb=WRITER_LIMIT_MB)
     try:
         for doc in reader.documents():
             fields = storable_fields(doc, reader)
@@ -255,7 +141,7 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
                 f"no document could be indexed from {', '.join(map(str, reader.paths))}{listed}"
             )
         writer.commit()
-        if isinstance(writer, _MpWriter):
+        if isinstance(writer, ParallelWriter):
             writer.raise_failure()
         written = storage(path).open_index().doc_count()
         if written != report.added:  # a writer process that died without a word
@@ -326,7 +212,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
             if old is not None and old[0] == fields["hash"]:
                 report.unchanged += 1
             else:
-                writer = writer or _Writer(ix, limitmb=WRITER_LIMIT_MB)
+                writer = writer or Writer(ix, limitmb=WRITER_LIMIT_MB)
                 writer.update_document(**fields)
                 if old is None:
                     report.added += 1
@@ -345,7 +231,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
                     f"no document could be read from {', '.join(map(str, reader.paths))}: "
                     "refusing to delete the whole index (an unmounted or emptied corpus?)"
                 )
-            writer = writer or _Writer(ix, limitmb=WRITER_LIMIT_MB)
+            writer = writer or Writer(ix, limitmb=WRITER_LIMIT_MB)
             writer.delete_by_term("id", doc_id)
             report.deleted += 1
         if writer is not None:

@@ -4,19 +4,13 @@ kept while that searcher lives (a commit or a new generation brings a new snapsh
 
 from __future__ import annotations
 
-import io
-import pickle
-import struct
-import zlib
-from bisect import bisect_right
 from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 
-from .lengths import field_lengths
+from .whoosh_internals import bm25f_b, field_lengths, posting_gaps
 
 # Posting lists kept per snapshot, counted in postings (16 bytes each, 24 once scored): enough
 # for the pairs that recur across queries (中国, 发展, 习近 ...), bounded for the serving
@@ -28,9 +22,6 @@ PARTIAL_RATIO = 32
 # Finding wanted documents in a list: through a table over all document numbers when they are
 # more than 1/16 of them (measured: 5x faster than binary search at 240k of 240k, even at 20k).
 DENSE_RATIO = 16
-
-_BLOCK_LENGTH = struct.Struct("!i")
-_HEADER = 4  # the "W3Bl" tag before the first block of a posting list
 
 
 class Matches:
@@ -238,15 +229,11 @@ class Snapshot:
         """K1 * (1 - B + B * length / average) per document: the length half of BM25."""
         if field not in self._norms:
             weighting = self.searcher.weighting
-            b = weighting._field_B.get(field, weighting.B)
+            b = bm25f_b(weighting, field)
             k1 = weighting.K1
             average = self.searcher.avg_field_length(field) or 1
             lengths = np.array(
-                [
-                    length or 1
-                    for leaf, _ in self.leaves
-                    for length in field_lengths(leaf._perdoc, field, leaf.doc_count_all())
-                ],
+                [length or 1 for leaf, _ in self.leaves for length in field_lengths(leaf, field)],
                 dtype=np.float64,
             )
             self._norms[field] = _frozen(k1 * ((1 - b) + b * lengths / average))
@@ -305,69 +292,10 @@ def _leaf_postings(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One segment's postings of a term, deleted documents included; only those of wanted
     (ascending, segment numbering) when given."""
-    matcher = leaf.postings(field, text)
-    matcher = getattr(matcher, "child", matcher)  # the deletion filter; the caller drops them
-    if isinstance(matcher, W3LeafMatcher):
-        ids, weights = _blocks(matcher, None if wanted is None else wanted.tolist())
-    else:
-        pairs = []  # postings held in memory (a new segment)
-        while matcher.is_active():
-            pairs.append((matcher.id(), matcher.weight()))
-            matcher.next()
-        ids = np.array([d for d, _ in pairs], dtype=np.int64)
-        weights = np.array([w for _, w in pairs], dtype=np.float64)
+    gaps, found = posting_gaps(leaf, field, text, None if wanted is None else wanted.tolist())
+    ids = np.cumsum(np.fromiter(gaps, dtype=np.int64, count=len(gaps)))
+    weights = np.fromiter(found, dtype=np.float64, count=len(found))
     if wanted is None:
         return ids, weights
     kept = np.isin(ids, wanted, assume_unique=True)
     return ids[kept], weights[kept]
-
-
-def _blocks(
-    matcher: W3LeafMatcher, wanted: list[int] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Decode a whoosh3 posting list block by block from one read of its bytes; Whoosh's own
-    matcher reads each block's header byte by byte through the file and decodes ids one
-    generator step at a time. Layout: tag, then per block a signed length (negative on the
-    last block), the pickled block info (count, last id, ...), and the (compressed) pickled
-    ids (the first absolute, then gaps), weights and values. With wanted (sorted), a block none
-    of them can be in is skipped."""
-    length = matcher._length  # whoosh3's term info leaves it a 1-tuple (unpack without [0])
-    length = length[0] if isinstance(length, tuple) else length
-    raw = matcher._postfile.get(matcher._startoffset, length)
-    stream = io.BytesIO(raw)
-    gaps: list[int] = []
-    weights: list[float] = []
-    starts: list[int] = []  # where each decoded block's gaps begin ...
-    before: list[int] = []  # ... and the last id of the block decoded before it
-    previous = 0
-    position = _HEADER
-    next_wanted = 0
-    last = False
-    while not last:
-        (length,) = _BLOCK_LENGTH.unpack_from(raw, position)
-        last = length < 0
-        stream.seek(position + _BLOCK_LENGTH.size)
-        count, last_id, _, compression, _, _ = pickle.load(stream)
-        end = position + _BLOCK_LENGTH.size + abs(length)
-        position = end
-        if wanted is not None:
-            if next_wanted == len(wanted):
-                break
-            if wanted[next_wanted] > last_id:  # no wanted document in this block
-                continue
-            next_wanted = bisect_right(wanted, last_id, next_wanted)
-        data = raw[stream.tell() : end]
-        block_gaps, block_weights, _ = pickle.loads(zlib.decompress(data) if compression else data)
-        starts.append(len(gaps))
-        before.append(previous)
-        previous = last_id
-        gaps.extend(block_gaps)
-        if block_weights is None or isinstance(block_weights, float):
-            weights.extend([1.0 if block_weights is None else block_weights] * count)
-        else:
-            weights.extend(block_weights)
-    ids = np.fromiter(gaps, dtype=np.int64, count=len(gaps))
-    # each block's first id as a gap from the block decoded before it
-    ids[starts] -= np.array(before, dtype=np.int64)
-    np.cumsum(ids, out=ids)
-    return ids, np.fromiter(weights, dtype=np.float64, count=len(weights))

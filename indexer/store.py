@@ -25,6 +25,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from .errors import IndexLocked, IndexMissing, IndexUnreadable, IndexWriteError
+from .whoosh_internals import CommitAwareStorage
 
 CURRENT = "CURRENT"
 ANALYZER_FILE = "analyzer.json"
@@ -34,18 +35,17 @@ _GENERATION = re.compile(r"^gen-(\d{6})$")
 FSYNC = os.environ.get("SPEECHSEARCH_FSYNC", "1") != "0"
 
 
-class DurableStorage(FileStorage):
-    """A FileStorage whose commits survive a power cut: Whoosh commits by writing its TOC to a
-    temporary file and renaming it into place (whoosh.index.TOC.write, the only caller of
-    rename_file), so the segment files and the TOC reach the disk before the rename and the
-    rename right after it. The syncs happen here, in the process that commits, because the
-    segment files of a parallel build are written by MpWriter's worker processes; plain
-    attributes only, so it pickles like FileStorage."""
+class DurableStorage(CommitAwareStorage):
+    """A storage whose commits survive a power cut: the segment files and the TOC reach the
+    disk before the rename that makes a commit live, and the rename right after it. The syncs
+    happen here, in the process that commits, because the segment files of a parallel build are
+    written by MpWriter's worker processes."""
 
-    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
-        _sync_folder(Path(self.folder))
-        super().rename_file(oldname, newname, safe)
-        _fsync(Path(self.folder))
+    def before_commit(self, folder: Path) -> None:
+        _sync_folder(folder)
+
+    def after_commit(self, folder: Path) -> None:
+        _fsync(folder)
 
 
 def storage(path: Path) -> FileStorage:

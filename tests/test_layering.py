@@ -13,7 +13,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "indexer"
 
-INDEX_SIDE = {"loader", "schema", "indexing"}
+INDEX_SIDE = {"loader", "schema", "indexing", "whoosh_internals.writers"}
 QUERY_SIDE = {"query", "plan", "evaluate", "snapshot", "searcher", "snippets"}
 SHARED = {
     "analysis",
@@ -25,37 +25,48 @@ SHARED = {
     "errors",
     "documents",
     "processes",
-    "lengths",
+    "whoosh_internals",
 }
 TOP = {"__init__", "__main__", "cli"}  # entry points over both sides
 
 
+def _name(path: Path) -> str:
+    """A file's module name under indexer/: "searcher", "whoosh_internals.writers"; a
+    subpackage by its own name, indexer/'s own __init__ as "__init__"."""
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts.pop()
+    return ".".join(parts)
+
+
+FILES = {_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+MODULES = sorted(FILES)
+
+
 def imports_of(module: str) -> set[str]:
     """Every module a file of indexer/ imports, anywhere in it, by absolute dotted name."""
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    path = FILES[module]
+    package = "indexer" if module == "__init__" else f"indexer.{module}"
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
-            if node.level:  # relative: within indexer/ (from . import x names module x)
-                base = "indexer" + (f".{base}" if base else "")
-                if not node.module:
-                    found.update(f"indexer.{alias.name}" for alias in node.names)
-                    continue
+            if node.level:  # relative: from the file's package, one level up per extra dot
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
             found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)  # from . import x
     return found
 
 
 def core_imports(module: str) -> set[str]:
-    """The indexer modules a module imports, by short name."""
-    return {name.split(".")[1] for name in imports_of(module) if name.startswith("indexer.")} - {
-        module
-    }
-
-
-MODULES = sorted(path.stem for path in PACKAGE.glob("*.py"))
+    """The indexer modules a module imports, by their names under indexer/."""
+    return {name.removeprefix("indexer.") for name in imports_of(module)} & set(MODULES) - {module}
 
 
 def test_every_module_has_a_side() -> None:

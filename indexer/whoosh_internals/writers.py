@@ -1,0 +1,148 @@
+"""The writer half of whoosh_internals: Whoosh's segment writer and its parallel MpWriter,
+changed through their private methods and attributes where they leave no public way in.
+Imported by indexing only, so the search side never loads Whoosh's writers or process pool."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import queue
+import sys
+from typing import Any
+
+from whoosh import multiproc
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util import random_name
+from whoosh.writing import SegmentWriter
+
+from ..errors import IndexWriteError
+from ..processes import die_with_parent
+from . import stored_lengths
+
+PICKLE_PROTOCOL = 2  # what MpWriter hands its writer processes
+
+
+class Lengths:
+    """A per-document reader's doc_field_length from memory, for Whoosh's postings writer,
+    which looks one up per posting."""
+
+    def __init__(self, perdoc: Any) -> None:
+        self._perdoc = perdoc
+        self._fields: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, field: str, default: Any = 0) -> Any:
+        lengths = self._fields.get(field)
+        if lengths is None:
+            lengths = stored_lengths(self._perdoc, field, self._perdoc.doc_count_all())
+            self._fields[field] = lengths
+        return lengths[docnum] or None  # as Whoosh: None for a document without the field
+
+    def close(self) -> None:
+        self._perdoc.close()
+
+
+class Writer(SegmentWriter):
+    """Whoosh's segment writer with the field lengths in memory while it writes postings."""
+
+    def _flush_segment(self) -> None:  # whoosh.writing.SegmentWriter's, but for Lengths
+        self.perdocwriter.close()
+        lengths = Lengths(self.per_document_reader()) if self.codec.length_stats else None
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+
+class _WriterProcess(SubWriterTask):
+    """A writer process that dies with the run (orphaned, it would wait for work forever) and
+    that, failing, tells the main process what it was doing and why, not a traceback."""
+
+    def __init__(self, *args: Any, failures: multiprocessing.Queue) -> None:
+        super().__init__(*args)
+        self.failures = failures
+        self.doing = "starting"
+
+    def run(self) -> None:
+        die_with_parent()
+        multiproc.SegmentWriter = Writer  # the writer run() makes, in this process only
+        try:
+            super().run()
+        except Exception as exc:
+            hint = " (disk full or unwritable index folder?)" if isinstance(exc, OSError) else ""
+            self.failures.put(
+                f"a writer process failed while {self.doing}: {type(exc).__name__}: {exc}{hint}"
+            )
+            self.failures.close()
+            self.failures.join_thread()  # the report is in the pipe before the process ends
+            sys.exit(1)
+
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        """SubWriterTask's, noting the document being written for a failure report."""
+        temp = self.writer.temp_storage()
+        with temp.open_file(filename).raw_file() as f:
+            for _ in range(doc_count):
+                _, fields = pickle.load(f)
+                self.doing = f"writing document {fields['id'][:200]!r}"
+                self.writer.add_document(**fields)
+        temp.delete_file(filename)
+        self.doing = "finishing its segment"
+
+
+class ParallelWriter(MpWriter):
+    """MpWriter whose writer processes use Writer and report their failures, which stop the
+    build (raise_failure)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failures: multiprocessing.Queue = multiprocessing.Queue()
+
+    def _new_task(self) -> _WriterProcess:
+        task = _WriterProcess(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+            failures=self.failures,
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _enqueue(self) -> None:
+        """MpWriter's, but a batch waits for a live writer process, never for a failed one."""
+        filename = f"{random_name()}.doclist"
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in self.docbuffer:
+                pickle.dump(item, f, PICKLE_PROTOCOL)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        job = (filename, len(self.docbuffer))
+        while True:
+            self.raise_failure()
+            try:
+                self.jobqueue.put(job, timeout=1)
+                break
+            except queue.Full:
+                continue
+        self.docbuffer = []
+
+    def raise_failure(self) -> None:
+        """Stop the build with what a failed writer process reported, if one failed."""
+        if all(task.exitcode in (None, 0) for task in self.tasks):
+            return
+        try:
+            reason = self.failures.get(timeout=1)
+        except queue.Empty:
+            codes = [task.exitcode for task in self.tasks if task.exitcode]
+            reason = f"a writer process died with exit code {codes[0]} (killed? out of memory?)"
+        raise IndexWriteError(f"{reason}; the live index is untouched")
+
+    def cancel(self) -> None:
+        """Stop the writer processes too: MpWriter only flags its own copies of them."""
+        self.jobqueue.cancel_join_thread()
+        for task in self.tasks:
+            task.kill()
+            task.join()
+        SegmentWriter.cancel(self)

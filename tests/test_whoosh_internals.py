@@ -1,0 +1,194 @@
+"""The one module that reads Whoosh's private names and on-disk layout answers as Whoosh's public
+API does, on a real index of several segments with deleted documents; it refuses another Whoosh
+version; and no other module of the core reaches into Whoosh's private names."""
+
+from __future__ import annotations
+
+import ast
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import fields
+from whoosh.scoring import BM25F
+
+from indexer.snapshot import Snapshot
+from indexer.whoosh_internals import (
+    WRITTEN_FOR,
+    CommitAwareStorage,
+    bm25f_b,
+    check_version,
+    field_lengths,
+    posting_gaps,
+)
+from indexer.whoosh_internals.writers import Lengths
+
+PACKAGE = Path(__file__).resolve().parents[1] / "indexer"
+FIELDS = ("grams", "title_grams", "title", "words")
+BLOCK = 128  # postings per whoosh3 block
+
+
+def terms_by_frequency(leaf: Any, field: str) -> list[str]:
+    """A segment's terms of a field, most documents first."""
+    return sorted(leaf.field_terms(field), key=lambda t: (-leaf.doc_frequency(field, t), t))
+
+
+def sample(terms: list[str]) -> list[str]:
+    """The most frequent, some in the middle and the rarest."""
+    return terms[:8] + terms[len(terms) // 2 :][:8] + terms[-8:]
+
+
+def public_postings(leaf: Any, field: str, text: str) -> list[tuple[int, float]]:
+    """(document, weight) of a term's live postings through Whoosh's public matcher."""
+    matcher = leaf.postings(field, text)
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight()))
+        matcher.next()
+    return found
+
+
+def decoded(leaf: Any, field: str, text: str, wanted: list[int] | None = None) -> list[tuple]:
+    """(document, weight) of the postings posting_gaps decodes, deleted documents included."""
+    gaps, weights = posting_gaps(leaf, field, text, wanted)
+    return list(zip(accumulate(gaps), weights, strict=True))
+
+
+def test_the_index_has_what_these_tests_need(snapshot: Snapshot) -> None:
+    """Several segments, deletions, and posting lists of many blocks in one segment."""
+    assert len(snapshot.leaves) > 1
+    assert any(leaf.has_deletions() for leaf, _ in snapshot.leaves)
+    longest = max(
+        leaf.doc_frequency("grams", terms_by_frequency(leaf, "grams")[0])
+        for leaf, _ in snapshot.leaves
+    )
+    assert longest > 3 * BLOCK
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_posting_lists_are_whooshs_own(snapshot: Snapshot, field: str) -> None:
+    for leaf, _ in snapshot.leaves:
+        for text in sample(terms_by_frequency(leaf, field)):
+            found = decoded(leaf, field, text)
+            live = [(d, w) for d, w in found if not leaf.is_deleted(d)]
+            assert live == public_postings(leaf, field, text), text
+            assert [d for d, _ in live] == list(leaf.postings(field, text).all_ids())
+            assert len(found) == leaf.doc_frequency(field, text)
+
+
+def test_reading_only_the_blocks_of_wanted_documents_finds_the_same(snapshot: Snapshot) -> None:
+    skipped = 0
+    for leaf, _ in snapshot.leaves:
+        wanted = list(range(0, leaf.doc_count_all(), 151))
+        for text in terms_by_frequency(leaf, "grams")[:10]:
+            everything = decoded(leaf, "grams", text)
+            some = decoded(leaf, "grams", text, wanted)
+            chosen = set(wanted)
+            assert [p for p in some if p[0] in chosen] == [p for p in everything if p[0] in chosen]
+            skipped += len(some) < len(everything)
+    assert skipped  # whole blocks were left undecoded
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_field_lengths_are_whooshs_own(snapshot: Snapshot, field: str) -> None:
+    for leaf, _ in snapshot.leaves:
+        count = leaf.doc_count_all()
+        bulk = field_lengths(leaf, field)
+        assert bulk == [leaf.doc_field_length(d, field, 0) or 0 for d in range(count)]
+        assert any(bulk)
+
+
+def test_the_writers_lengths_are_a_per_document_readers_own(snapshot: Snapshot) -> None:
+    """Lengths stands in for the per-document reader Whoosh's postings writer asks."""
+    for leaf, _ in snapshot.leaves:
+        codec, storage, segment = leaf.codec(), leaf.storage(), leaf.segment()
+        perdoc = codec.per_document_reader(storage, segment)
+        in_memory = Lengths(codec.per_document_reader(storage, segment))
+        documents = range(segment.doc_count_all())
+        try:
+            for field in ("grams", "title_grams", "title"):
+                assert [in_memory.doc_field_length(d, field) for d in documents] == [
+                    perdoc.doc_field_length(d, field) for d in documents
+                ]
+        finally:
+            in_memory.close()
+            perdoc.close()
+
+
+def test_the_b_of_each_field_is_the_one_bm25f_scores_with(snapshot: Snapshot) -> None:
+    weighting = BM25F(B=0.5, title_B=0.9)
+    for field in ("title", "grams"):
+        leaf = snapshot.leaves[0][0]
+        text = terms_by_frequency(leaf, field)[0]
+        assert bm25f_b(weighting, field) == weighting.scorer(snapshot.searcher, field, text).B
+    assert bm25f_b(weighting, "title") == 0.9 and bm25f_b(weighting, "grams") == 0.5
+
+
+def test_another_whoosh_version_is_refused_with_what_to_do() -> None:
+    check_version(WRITTEN_FOR)
+    with pytest.raises(ImportError, match=r"indexer\.whoosh_internals.*2\.7\.6") as refused:
+        check_version("2.7.6")
+    assert f"whoosh-reloaded=={WRITTEN_FOR}" in str(refused.value)
+
+
+class _Recording(CommitAwareStorage):
+    """Notes which TOC files exist at each hook, to see where the commit point falls."""
+
+    def _tocs(self, folder: Path) -> list[str]:
+        return sorted(p.name for p in folder.glob("*.toc"))
+
+    def before_commit(self, folder: Path) -> None:
+        self.events.append(("before", self._tocs(folder)))
+
+    def after_commit(self, folder: Path) -> None:
+        self.events.append(("after", self._tocs(folder)))
+
+
+def test_the_commit_hooks_surround_the_toc_rename(tmp_path: Path) -> None:
+    storage = _Recording(str(tmp_path))
+    storage.events = []
+    ix = storage.create_index(fields.Schema(id=fields.ID(stored=True)))
+    storage.events.clear()  # creating the index wrote its first TOC
+    writer = ix.writer()
+    writer.add_document(id="a")
+    writer.commit()
+    ix.close()
+    assert [kind for kind, _ in storage.events] == ["before", "after"]
+    (_, before), (_, after) = storage.events
+    assert before == ["_MAIN_0.toc"] and after == ["_MAIN_0.toc", "_MAIN_1.toc"]
+
+
+def _reaches_into_whoosh(path: Path) -> list[str]:
+    """Private names a file uses: imported from Whoosh, or an attribute of anything but self."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("whoosh"):
+            found += [f"{node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+            if node.module.split(".")[:2] in (
+                ["whoosh", "codec"],
+                ["whoosh", "multiproc"],
+                ["whoosh", "writing"],
+            ):
+                found.append(node.module)
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            owner = node.value
+            if not node.attr.startswith("__") and not (
+                isinstance(owner, ast.Name) and owner.id in ("self", "cls")
+            ):
+                found.append(f"{ast.unparse(owner)}.{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in PACKAGE.glob("*.py")),
+    ids=lambda p: p.name,
+)
+def test_no_other_module_reaches_into_whoosh(path: Path) -> None:
+    assert _reaches_into_whoosh(path) == []
+
+
+def test_the_check_above_sees_what_whoosh_internals_does() -> None:
+    found = _reaches_into_whoosh(PACKAGE / "whoosh_internals" / "__init__.py")
+    assert "whoosh.codec.whoosh3._lenfield" in found and "weighting._field_B" in found
