@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -140,6 +141,31 @@ def _join_han(text: str) -> tuple[str, OffsetMap]:
     removed = accumulate(end - start for start, end in spans)
     starts = (0, *map(sub, ends, removed))
     return _HAN_GAP.sub("", text), OffsetMap(starts, (0, *ends))
+
+
+def reading_form(text: str) -> tuple[str, Callable[[int], int]]:
+    """Text as a reader reads it: the spaces a segmenter put between Han characters removed
+    (字节 跳动 → 字节跳动, the same joining the index does), with where each offset of the
+    text lands in it (an offset inside a removed gap lands where the gap was)."""
+    gaps = [m.span() for m in _HAN_GAP.finditer(text)]
+    if not gaps:
+        return text, _same
+    starts = [start for start, _ in gaps]
+    removed = list(accumulate(end - start for start, end in gaps))
+
+    def moved(pos: int) -> int:
+        at = bisect_right(starts, pos) - 1
+        if at < 0:
+            return pos
+        start, end = gaps[at]
+        before = removed[at - 1] if at else 0
+        return start - before if pos < end else pos - removed[at]
+
+    return _HAN_GAP.sub("", text), moved
+
+
+def _same(pos: int) -> int:
+    return pos
 
 
 def normalize(text: str) -> Normalized:

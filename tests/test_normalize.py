@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.normalize import Normalized, fold, normalize
+from indexer.normalize import HAN_RUN, Normalized, fold, normalize, reading_form
 
 
 def test_nfkc_and_case_folding() -> None:
@@ -56,3 +56,34 @@ def test_every_normalised_span_comes_from_its_source(text: str, i: int, j: int) 
 def test_offset_maps_stored_beside_the_text_come_back_the_same(text: str) -> None:
     norm = normalize(text)
     assert Normalized.unpacked(norm.text, norm.packed()) == norm
+
+
+@given(st.text(alphabet="字节跳动张羽谈 \t\u00a0ab1\n", max_size=40), st.data())
+def test_reading_form_joins_han_gaps_and_moves_offsets_with_them(text: str, data) -> None:
+    reading, moved = reading_form(text)
+    assert reading == normalize_gaps(text)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    piece = text[start:end]
+    if piece.strip(" \t\u00a0") != piece:  # a span never starts or ends on a space
+        return
+    assert reading[moved(start) : moved(end)] == normalize_gaps(piece)
+
+
+def normalize_gaps(text: str) -> str:
+    """Han gaps removed, the slow and obvious way."""
+    out = []
+    for i, char in enumerate(text):
+        if char in " \t\u00a0":
+            left = text[:i].rstrip(" \t\u00a0")
+            right = text[i:].lstrip(" \t\u00a0")
+            if left and right and HAN_RUN.fullmatch(left[-1]) and HAN_RUN.fullmatch(right[0]):
+                continue
+        out.append(char)
+    return "".join(out)
+
+
+def test_reading_form_of_the_seed_style_text() -> None:
+    reading, moved = reading_form("字节 跳动 张 羽谈 信息 公益")
+    assert reading == "字节跳动张羽谈信息公益"
+    assert reading[moved(6) : moved(9)] == "张羽"
