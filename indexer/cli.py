@@ -5,9 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ import click
 from .errors import SpeechSearchError
 from .searcher import SearchIndex, SearchRequest
 from .settings import Settings
+from .snippets import Piece, as_html
 
 if TYPE_CHECKING:
     from .indexing import RunReport
@@ -146,7 +146,7 @@ def _human(result: dict[str, Any]) -> str:
         meta = " · ".join(x for x in (hit["date"], hit["source"]) if x)
         lines.append(f"{rank:>3}. {hit['title'] or '(无标题)'}  [{hit['id']}]  {meta}")
         for passage in hit["passages"]:
-            lines.append("     " + _terminal_marks(passage))
+            lines.append("     " + passage)
     for suggestion in result["suggestions"]:
         lines.append(
             f"  try: {suggestion['query']}  ({suggestion['label']}, {suggestion['total']})"
@@ -154,22 +154,18 @@ def _human(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _terminal_marks(html_text: str) -> str:
+# How a terminal shows a match and a straddle: (start, end) on a tty, and when piped.
+TTY_MARKS = {"match": ("\x1b[1;33m", "\x1b[0m"), "straddle": ("\x1b[4m", "\x1b[0m")}
+PIPED_MARKS = {"match": ("【", "】"), "straddle": ("〔", "〕")}
+
+
+def as_terminal(pieces: Sequence[Piece], tty: bool) -> str:
     """Marks for a terminal: bold yellow (【】 when piped); a straddle underlined (〔〕)."""
-    import html
-
-    tty = sys.stdout.isatty()
-
-    def bracket(match: re.Match[str]) -> str:
-        straddle, inner = bool(match.group(1)), match.group(2)
-        if tty:
-            return ("\x1b[4m" if straddle else "\x1b[1;33m") + inner + "\x1b[0m"
-        return f"〔{inner}〕" if straddle else f"【{inner}】"
-
-    return html.unescape(_MARK.sub(bracket, html_text))
-
-
-_MARK = re.compile(r'<mark( class="straddle")?>(.*?)</mark>', re.DOTALL)
+    styles = TTY_MARKS if tty else PIPED_MARKS
+    return "".join(
+        text if kind is None else f"{styles[kind][0]}{text}{styles[kind][1]}"
+        for text, kind in pieces
+    )
 
 
 def _json_line(result: dict[str, Any]) -> str:
@@ -206,11 +202,12 @@ def _json_line(result: dict[str, Any]) -> str:
 def search(index_dir, limit, page, sort, as_json, query) -> None:
     """Search the index; QUERY '-' reads one query per line from stdin."""
     searcher = SearchIndex(_settings(index_dir))
+    marks = as_html if as_json else functools.partial(as_terminal, tty=sys.stdout.isatty())
     queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else [query]
     for text in queries:
         request = SearchRequest(q=text, size=limit, page=page, sort=sort, facets=False)
         try:
-            result = searcher.search(request)
+            result = searcher.search(request, marks)
         except SpeechSearchError as exc:
             if query != "-" or exc.exit_code != 2:
                 raise

@@ -29,7 +29,16 @@ from .plan import QueryPlan, build_plan
 from .query import And, ParsedQuery, Text, parse
 from .settings import Settings
 from .snapshot import Matches, Snapshot
-from .snippets import Span, find_spans, mark, passages
+from .snippets import (
+    Render,
+    Span,
+    as_html,
+    as_plain,
+    find_spans,
+    marked,
+    paragraphs,
+    passages,
+)
 from .store import IndexStore
 
 PARTIAL = "查询太复杂，已在时限内停止，结果可能不完整 (partial: the time budget was spent)"
@@ -194,8 +203,10 @@ class SearchIndex:
 
     # -- search --------------------------------------------------------------------------
 
-    def search(self, request: SearchRequest) -> dict[str, Any]:
-        """Ranked, verified, paginated hits with snippets, facets, notices and suggestions."""
+    def search(self, request: SearchRequest, marks: Render = as_html) -> dict[str, Any]:
+        """Ranked, verified, paginated hits with snippets, facets, notices and suggestions; marks
+        writes out each hit's marked title and passages (HTML, as the page and the API send
+        them, unless the caller shows them elsewhere)."""
         began = time.perf_counter()
         date_from, date_to = request.validate()
         parsed = parse(request.q)
@@ -212,7 +223,7 @@ class SearchIndex:
                 allowed.append(snapshot.dated(day_number(date_from), day_number(date_to)))
             within = functools.reduce(_both, allowed) if allowed else None
             budget = Budget(request.budget_ms / 1000)
-            ran = self._run(snapshot, plan, within, request, budget)
+            ran = self._run(snapshot, plan, within, request, budget, marks)
             hits, total, exact_total, facets, as_words = ran
             pages = max(1, math.ceil(total / request.size))
             if request.page > pages and total:
@@ -255,6 +266,7 @@ class SearchIndex:
         within: np.ndarray | None,
         request: SearchRequest,
         budget: Budget,
+        marks: Render,
     ):
         """Every candidate found and scored in one pass, ranked in tiers: the typed string
         itself, then every typed word used as a word, then BM25F; the best verified against
@@ -306,7 +318,7 @@ class SearchIndex:
             facets = self._facets(snapshot, np.delete(found.ids, rejected))
         page = kept[(request.page - 1) * request.size : wanted]
         hits = [
-            self._hit(stored, score, plan, words if as_words is not None else None)
+            self._hit(stored, score, plan, words if as_words is not None else None, marks)
             for _, _, score, words, stored in page
         ]
         return hits, total, exact_total, facets, words_total
@@ -343,21 +355,26 @@ class SearchIndex:
         return facets
 
     def _hit(
-        self, stored: dict[str, Any], score: float | None, plan: QueryPlan, words: bool | None
+        self,
+        stored: dict[str, Any],
+        score: float | None,
+        plan: QueryPlan,
+        words: bool | None,
+        marks: Render,
     ) -> dict[str, Any]:
         title = stored.get("title", "")
         body = stored.get("body", "")
         return {
             "id": stored["id"],
             "title": title,
-            "title_html": mark(title, self._spans(_title_norm(stored), plan)),
+            "title_html": marks(marked(title, self._spans(_title_norm(stored), plan))),
             "score": None if score is None else round(score, 4),
             "words": words,
             "date": stored.get("date"),
             "source": stored.get("source"),
             "category": stored.get("category"),
             "url": stored.get("url"),
-            "passages": passages(body, self._spans(_body_norm(stored), plan)),
+            "passages": [marks(p) for p in passages(body, self._spans(_body_norm(stored), plan))],
         }
 
     def _spans(self, norm: Normalized, plan: QueryPlan | None) -> list[Span]:
@@ -443,28 +460,17 @@ class SearchIndex:
             similar = self._related(snapshot, docnum, weights, related) if related else []
         body = stored.get("body", "")
         spans = self._spans(_body_norm(stored), plan)
-        paragraphs = []
-        offset = 0
-        number = 1
-        first = 0  # spans are sorted and never overlap: each line takes the next few
-        for line in body.split("\n"):
-            end = offset + len(line)
-            while first < len(spans) and spans[first].end <= offset:
-                first += 1
-            last = first
-            while last < len(spans) and spans[last].start < end:
-                last += 1
-            inside = spans[first:last]
-            paragraphs.append(mark(body, inside, offset, end, first_id=number))
-            number += len(inside)
-            offset = end + 1
         title = stored.get("title", "")
         return {
             "id": stored["id"],
             "title": title,
-            "title_html": mark(title, self._spans(_title_norm(stored), plan)),
+            "title_html": as_html(marked(title, self._spans(_title_norm(stored), plan))),
             "body": body,
-            "paragraphs_html": [p for p in paragraphs if p.strip()],
+            "paragraphs_html": [
+                as_html(pieces, first_id)
+                for pieces, first_id in paragraphs(body, spans)
+                if as_plain(pieces).strip()
+            ],
             "marks": len(spans),
             "straddles": sum(s.straddle for s in spans),
             "date": stored.get("date"),

@@ -1,12 +1,15 @@
 """Marks and passages straight from the stored text: the normalised query strings are found in
-the normalised text and mapped back, so no segmenter runs over a hit at query time."""
+the normalised text and mapped back, so no segmenter runs over a hit at query time. Marked text
+is data (pieces of text, each plain or marked), written out as HTML for the page and the API
+(as_html), as plain text (as_plain), or for a terminal by the CLI."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Literal, NamedTuple
 
 from .normalize import Normalized
 
@@ -87,39 +90,46 @@ def _inside_latin(text: str, start: int, end: int) -> bool:
     )
 
 
-def mark(
-    text: str,
-    spans: list[Span],
-    start: int = 0,
-    end: int | None = None,
-    first_id: int | None = None,
-) -> str:
-    """text[start:end] as escaped HTML with spans in <mark> (a straddle in <mark
-    class="straddle">); numbered id="mN" from first_id on."""
+Kind = Literal["match", "straddle"] | None
+
+
+class Piece(NamedTuple):
+    """A run of the stored text and how it is marked: None (not), "match", or "straddle" (a
+    typed word whose characters only meet across two words of the text)."""
+
+    text: str
+    kind: Kind = None
+
+
+Marked = list[Piece]
+# Writes marked text out, as the page, the API or a terminal shows it.
+Render = Callable[[Sequence[Piece]], str]
+
+
+def marked(text: str, spans: list[Span], start: int = 0, end: int | None = None) -> Marked:
+    """text[start:end] cut into plain and marked pieces at the spans (empty pieces left out)."""
     end = len(text) if end is None else end
-    out: list[str] = []
+    pieces: Marked = []
     pos = start
-    number = first_id
     for span in spans:
         s, e = max(span.start, start), min(span.end, end)
         if e <= s:
             continue
-        out.append(escape(text[pos:s]))
-        attributes = ' class="straddle"' if span.straddle else ""
-        if number is not None:
-            attributes += f' id="m{number}"'
-            number += 1
-        out.append(f"<mark{attributes}>{escape(text[s:e])}</mark>")
+        if s > pos:
+            pieces.append(Piece(text[pos:s]))
+        pieces.append(Piece(text[s:e], "straddle" if span.straddle else "match"))
         pos = e
-    out.append(escape(text[pos:end]))
-    return "".join(out)
+    if end > pos:
+        pieces.append(Piece(text[pos:end]))
+    return pieces
 
 
-def passages(text: str, spans: list[Span], limit: int = MAX_PASSAGES) -> list[str]:
-    """Up to `limit` windows of about PASSAGE_CHARS characters holding the most distinct matches."""
+def passages(text: str, spans: list[Span], limit: int = MAX_PASSAGES) -> list[Marked]:
+    """Up to `limit` windows of about PASSAGE_CHARS characters holding the most distinct
+    matches, on one line each, with "…" where the text goes on."""
     if not spans:
         cut = min(len(text), PASSAGE_CHARS)
-        return [_flat(escape(text[:cut])) + ("…" if cut < len(text) else "")]
+        return [_flat(marked(text, [], 0, cut)) + ([Piece("…")] if cut < len(text) else [])]
     starts = [s.start for s in spans]
     ends = [s.end for s in spans]
     remaining = list(spans)
@@ -138,11 +148,53 @@ def passages(text: str, spans: list[Span], limit: int = MAX_PASSAGES) -> list[st
         else:
             windows.append([start, end])
     return [
-        ("…" if start > 0 else "")
-        + _flat(mark(text, spans, start, end))
-        + ("…" if end < len(text) else "")
+        ([Piece("…")] if start > 0 else [])
+        + _flat(marked(text, spans, start, end))
+        + ([Piece("…")] if end < len(text) else [])
         for start, end in windows
     ]
+
+
+def paragraphs(text: str, spans: list[Span]) -> list[tuple[Marked, int]]:
+    """Each line of text as marked pieces, with the number its first mark takes: marks are
+    numbered from 1 on across lines, so the document page can link to each."""
+    found: list[tuple[Marked, int]] = []
+    offset = 0
+    number = 1
+    first = 0  # spans are sorted and never overlap: each line takes the next few
+    for line in text.split("\n"):
+        end = offset + len(line)
+        while first < len(spans) and spans[first].end <= offset:
+            first += 1
+        last = first
+        while last < len(spans) and spans[last].start < end:
+            last += 1
+        found.append((marked(text, spans[first:last], offset, end), number))
+        number += last - first
+        offset = end + 1
+    return found
+
+
+def as_html(pieces: Sequence[Piece], first_id: int | None = None) -> str:
+    """Escaped HTML whose only markup is <mark> (<mark class="straddle"> for a straddle),
+    numbered id="mN" from first_id on, so the document page can link to each."""
+    out: list[str] = []
+    number = first_id
+    for text, kind in pieces:
+        if kind is None:
+            out.append(escape(text))
+            continue
+        attributes = ' class="straddle"' if kind == "straddle" else ""
+        if number is not None:
+            attributes += f' id="m{number}"'
+            number += 1
+        out.append(f"<mark{attributes}>{escape(text)}</mark>")
+    return "".join(out)
+
+
+def as_plain(pieces: Sequence[Piece]) -> str:
+    """The text alone, marks dropped."""
+    return "".join(text for text, _ in pieces)
 
 
 def _window(
@@ -166,5 +218,6 @@ def _window(
     return start, end, score
 
 
-def _flat(html: str) -> str:
-    return html.replace("\n", " ")
+def _flat(pieces: Marked) -> Marked:
+    """A passage on one line: its line breaks as spaces."""
+    return [Piece(text.replace("\n", " "), kind) for text, kind in pieces]
