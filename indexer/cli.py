@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .errors import SpeechSearchError
+from .limits import MAX_PAGE_SIZE, PAGE_SIZE
+from .results import SearchResult
 from .searcher import SearchIndex, SearchRequest
 from .settings import Settings
 from .snippets import Piece, as_html
@@ -139,7 +141,7 @@ _index_command(
 )
 
 
-def _human(result: dict[str, Any]) -> str:
+def _human(result: SearchResult) -> str:
     lines = [f"{result['total']} hits for {result['query']!r} ({result['elapsed_ms']:.1f} ms)"]
     lines += [f"  note: {n}" for n in result["notices"]]
     for rank, hit in enumerate(result["hits"], start=1):
@@ -168,7 +170,7 @@ def as_terminal(pieces: Sequence[Piece], tty: bool) -> str:
     )
 
 
-def _json_line(result: dict[str, Any]) -> str:
+def _json_line(result: SearchResult) -> str:
     hits = [
         {
             "id": h["id"],
@@ -193,7 +195,9 @@ def _json_line(result: dict[str, Any]) -> str:
 
 @cli.command()
 @index_option
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, MAX_PAGE_SIZE), default=PAGE_SIZE, show_default=True
+)
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per query.")

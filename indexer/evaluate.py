@@ -1,11 +1,13 @@
 """A Whoosh query evaluated a set at a time over a snapshot's posting lists: each node yields its
 matching documents with their summed scores as arrays, and an And narrows its later parts to
 what the earlier ones matched. Same documents and scores as Whoosh's own matchers, without
-their cost of microseconds per candidate per node."""
+their cost of microseconds per candidate per node. The best of what matched are found by a
+partial sort (ranked)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import numpy as np
 from whoosh import query as wq
@@ -151,3 +153,19 @@ def _or(found: list[Matches], scored: bool) -> Matches:
 def _universe(snapshot: Snapshot, within: np.ndarray | None) -> np.ndarray:
     live = snapshot.live()
     return live if within is None else within[positions(live, within)[0]]
+
+
+def ranked(keys: np.ndarray, first: int) -> Iterator[int]:
+    """Positions of the largest keys first (equal keys in ascending position): the first
+    window by a partial sort, the rest only when asked for."""
+    count = len(keys)
+    if count > first:
+        threshold = np.partition(keys, count - first)[count - first]
+        top = np.flatnonzero(keys >= threshold)
+    else:
+        top = np.arange(count)
+    top = top[np.lexsort((top, -keys[top]))]
+    yield from top.tolist()
+    if len(top) < count:
+        rest = np.lexsort((np.arange(count), -keys))
+        yield from rest[len(top) :].tolist()

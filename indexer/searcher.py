@@ -1,16 +1,15 @@
-"""Search over the live generation: ranking, verification, filters, facets, snippets,
-suggestions and related documents; each answer is one plain dict (text, HTML or JSON)."""
+"""Search over the live generation: ranking, verification, filters, facets and snippets, with
+suggestions (suggest) and related documents (related); each answer is one plain dict of a
+named type (results), for text, HTML or JSON alike."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import itertools
 import math
 import threading
 import time
 import weakref
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,13 @@ from whoosh.scoring import BM25F
 from .analysis import build_pipeline
 from .dates import day_number, parse_date
 from .errors import AnalyzerMismatch, DocumentNotFound, IndexUnreadable, QueryError
-from .evaluate import Budget, evaluate
+from .evaluate import Budget, evaluate, ranked
+from .limits import FILTERS, MAX_QUERY_CHARS, MAX_RESULTS, PAGE_SIZE, RELATED, check_page_size
 from .normalize import Normalized
 from .plan import QueryPlan, build_plan
-from .query import And, ParsedQuery, Text, parse
+from .query import parse
+from .related import keywords, related_documents, word_weights
+from .results import DocumentPage, FacetValue, Health, Hit, SearchResult, Stats, summary
 from .settings import Settings
 from .snapshot import Matches, Snapshot
 from .snippets import (
@@ -40,15 +42,11 @@ from .snippets import (
     passages,
 )
 from .store import IndexStore
+from .suggest import suggestions
 
 PARTIAL = "查询太复杂，已在时限内停止，结果可能不完整 (partial: the time budget was spent)"
 SORTS = ("relevance", "date")
 MATCHES = ("all", "words")  # every item holding the characters, or only those using the words
-MAX_PAGE_SIZE = 100
-MAX_QUERY_CHARS = 256
-# The deepest result a reader may page to: every result up to the page asked for is checked
-# against its text, so a page past this is refused before any search runs.
-MAX_RESULTS = 10_000
 # Milliseconds a search may spend finding and checking candidates; past it the answer is what
 # was found so far, marked partial (a crafted query cannot hold a worker for seconds).
 BUDGET_MS = 500
@@ -56,16 +54,10 @@ HEALTH_WAIT = 0.05  # seconds a health check waits for a running search
 RERANK_WINDOW = 20
 FACET_FIELDS = ("source", "year")
 FACET_LIMIT = 12
-SUGGESTION_PROBES = 12
 # Documents holding every gram of a typed string of several words that are checked for the
 # string itself, so the one item that holds it ranks first though its parts are common.
 WHOLE_CHECKS = 256
 DAY_TIER = 100_000_000  # above every day number (20191120): a tier before dates
-KEYWORDS = 8
-RELATED_WORDS = 25
-# Characters of a document read for its keywords and related documents: the head of a very
-# long item speaks for it, at a bounded cost per page.
-WORDS_SAMPLE = 50_000
 
 
 @dataclass(frozen=True)
@@ -74,7 +66,7 @@ class SearchRequest:
 
     q: str
     page: int = 1
-    size: int = 10
+    size: int = PAGE_SIZE
     sort: str = "relevance"
     date_from: str | None = None
     date_to: str | None = None
@@ -88,8 +80,8 @@ class SearchRequest:
 
     def value_filters(self) -> list[tuple[str, str, str]]:
         """(field, label, value) of the exact-value filters asked for."""
-        named = (("source", "来源", self.source), ("category", "分类", self.category))
-        return [(name, label, value) for name, label, value in named if value]
+        asked = {"source": self.source, "category": self.category}
+        return [(name, label, value) for name, label in FILTERS.items() if (value := asked[name])]
 
     def validate(self) -> tuple[dt.date | None, dt.date | None]:
         if not self.q or not self.q.strip():
@@ -100,8 +92,7 @@ class SearchRequest:
             )
         if self.page < 1:
             raise QueryError("页码从 1 开始 (page must be 1 or more)")
-        if not 1 <= self.size <= MAX_PAGE_SIZE:
-            raise QueryError(f"每页条数应在 1 到 {MAX_PAGE_SIZE} 之间 (size out of range)")
+        check_page_size(self.size)
         last, limit = self.max_results // self.size, self.max_results
         if self.page > last:
             raise QueryError(
@@ -203,7 +194,7 @@ class SearchIndex:
 
     # -- search --------------------------------------------------------------------------
 
-    def search(self, request: SearchRequest, marks: Render = as_html) -> dict[str, Any]:
+    def search(self, request: SearchRequest, marks: Render = as_html) -> SearchResult:
         """Ranked, verified, paginated hits with snippets, facets, notices and suggestions; marks
         writes out each hit's marked title and passages (HTML, as the page and the API send
         them, unless the caller shows them elsewhere)."""
@@ -230,7 +221,7 @@ class SearchIndex:
                 raise QueryError(
                     f"第 {request.page} 页超出范围：共 {pages} 页 (page beyond the last)"
                 )
-            suggestions = [] if total else self._suggest(snapshot, plan, within)
+            offered = [] if total else suggestions(snapshot, self.pipeline, plan, within)
         return {
             "query": request.q,
             "total": total,
@@ -256,7 +247,7 @@ class SearchIndex:
             "facets": facets,
             "partial": budget.spent,
             "notices": list(parsed.notices) + ([PARTIAL] if budget.spent else []),
-            "suggestions": suggestions,
+            "suggestions": offered,
         }
 
     def _run(
@@ -289,11 +280,11 @@ class SearchIndex:
             keys = found.scores + tiers * (float(found.scores.max(initial=0.0)) + 1.0)
         kept: list[tuple[bool, float, float | None, bool, dict[str, Any]]] = []
         rejected: list[int] = []
-        ranked = _ranked(keys, window)
+        best = ranked(keys, window)
         while len(kept) < wanted or len(kept) + len(rejected) < window:
             if (kept or len(rejected) >= window) and budget.expired():
                 break
-            at = next(ranked, None)
+            at = next(best, None)
             if at is None:
                 break
             stored = snapshot.searcher.stored_fields(int(found.ids[at]))
@@ -340,9 +331,9 @@ class SearchIndex:
         return likely
 
     @staticmethod
-    def _facets(snapshot: Snapshot, docnums: np.ndarray) -> dict[str, list[dict[str, Any]]]:
+    def _facets(snapshot: Snapshot, docnums: np.ndarray) -> dict[str, list[FacetValue]]:
         """Facet values with counts: sources by count, years newest first."""
-        facets = {}
+        facets: dict[str, list[FacetValue]] = {}
         for name in FACET_FIELDS:
             values, codes = snapshot.codes(name)
             counts = np.bincount(codes[docnums], minlength=len(values)).tolist()
@@ -361,19 +352,19 @@ class SearchIndex:
         plan: QueryPlan,
         words: bool | None,
         marks: Render,
-    ) -> dict[str, Any]:
-        title = stored.get("title", "")
+    ) -> Hit:
+        shown = summary(stored)
         body = stored.get("body", "")
         return {
-            "id": stored["id"],
-            "title": title,
-            "title_html": marks(marked(title, self._spans(_title_norm(stored), plan))),
+            "id": shown["id"],
+            "title": shown["title"],
+            "title_html": marks(marked(shown["title"], self._spans(_title_norm(stored), plan))),
             "score": None if score is None else round(score, 4),
             "words": words,
-            "date": stored.get("date"),
-            "source": stored.get("source"),
-            "category": stored.get("category"),
-            "url": stored.get("url"),
+            "date": shown["date"],
+            "source": shown["source"],
+            "category": shown["category"],
+            "url": shown["url"],
             "passages": [marks(p) for p in passages(body, self._spans(_body_norm(stored), plan))],
         }
 
@@ -383,69 +374,11 @@ class SearchIndex:
             return []
         return find_spans(norm, plan.needles, plan.checked, self.pipeline.aligned)
 
-    # -- no results ----------------------------------------------------------------------
-
-    def _suggest(
-        self, snapshot: Snapshot, plan: QueryPlan, within: np.ndarray | None
-    ) -> list[dict[str, Any]]:
-        """Ways out of an empty result a Chinese reader would try: drop a word, a shorter run,
-        title words that start the same way; at most SUGGESTION_PROBES counts, however long
-        the query."""
-        budget = iter(range(SUGGESTION_PROBES))
-        found: dict[str, dict[str, Any]] = {}
-
-        def probe(text: str, label: str) -> bool:
-            if text in found or next(budget, None) is None:
-                return False
-            count = self._plain_count(snapshot, text, within)
-            if count:
-                found[text] = {"query": text, "label": label, "total": count}
-            return bool(count)
-
-        texts = [u.text for u in plan.positive]
-        if 1 < len(texts) <= 6:
-            for i, dropped in enumerate(texts):
-                probe(" ".join(texts[:i] + texts[i + 1 :]), f"去掉「{dropped}」")
-        for unit in plan.positive[:2]:
-            run = unit.text[:12]
-            if unit.kind != "han" or len(run) < 3:
-                continue
-            for size in range(len(run) - 1, 1, -1):  # the longest prefix or suffix that exists
-                if probe(run[:size], f"更短的「{run[:size]}」") or probe(
-                    run[-size:], f"更短的「{run[-size:]}」"
-                ):
-                    break
-        reader = snapshot.reader
-        for unit in plan.positive[:2]:
-            words = {
-                w.decode("utf-8") if isinstance(w, bytes) else w
-                for w in itertools.islice(reader.expand_prefix("title", unit.text[:2]), 200)
-            }
-            for word in sorted(
-                (w for w in words if w != unit.text and len(w) > 1),
-                key=lambda w: -reader.doc_frequency("title", w),
-            )[:3]:
-                probe(word, f"相近词「{word}」")
-        return sorted(found.values(), key=lambda s: -s["total"])[:6]
-
-    def _plain_count(self, snapshot: Snapshot, text: str, within: np.ndarray | None) -> int:
-        """Items holding text's plain words; 0 for text a reader's search would read as syntax
-        (a quoted date:0000 turned into a filter), so that no suggestion leads elsewhere."""
-        words = tuple(Text(w) for w in text.split())
-        node = words[0] if len(words) == 1 else And(words)
-        try:
-            if parse(text).node != node:
-                return 0
-        except QueryError:
-            return 0
-        plan = build_plan(ParsedQuery(node), self.pipeline, snapshot)
-        return len(evaluate(plan.required, snapshot, within)) if plan else 0
-
     # -- documents -----------------------------------------------------------------------
 
-    def document(self, doc_id: str, q: str | None = None, related: int = 5) -> dict[str, Any]:
-        """The whole stored document, every match of q marked, its keywords and related
-        documents."""
+    def document(self, doc_id: str, q: str | None = None, related: int = RELATED) -> DocumentPage:
+        """The whole stored document, every match of q marked, its keywords and up to `related`
+        related documents."""
         with self._lock:
             snapshot = self._fresh()
             searcher = snapshot.searcher
@@ -456,15 +389,15 @@ class SearchIndex:
             plan = None
             if q and q.strip():
                 plan = build_plan(parse(q[:MAX_QUERY_CHARS]), self.pipeline)
-            weights = self._keywords(snapshot, stored)
-            similar = self._related(snapshot, docnum, weights, related) if related else []
+            weights = word_weights(snapshot, self.pipeline, stored)
+            alike = related_documents(snapshot, docnum, weights, related)
+        shown = summary(stored)
         body = stored.get("body", "")
         spans = self._spans(_body_norm(stored), plan)
-        title = stored.get("title", "")
         return {
-            "id": stored["id"],
-            "title": title,
-            "title_html": as_html(marked(title, self._spans(_title_norm(stored), plan))),
+            "id": shown["id"],
+            "title": shown["title"],
+            "title_html": as_html(marked(shown["title"], self._spans(_title_norm(stored), plan))),
             "body": body,
             "paragraphs_html": [
                 as_html(pieces, first_id)
@@ -473,52 +406,18 @@ class SearchIndex:
             ],
             "marks": len(spans),
             "straddles": sum(s.straddle for s in spans),
-            "date": stored.get("date"),
-            "source": stored.get("source"),
-            "category": stored.get("category"),
-            "url": stored.get("url"),
-            "metadata": stored.get("meta") or {},
-            "keywords": [{"word": w, "weight": round(x, 3)} for w, x in weights[:KEYWORDS]],
-            "related": similar,
+            "date": shown["date"],
+            "source": shown["source"],
+            "category": shown["category"],
+            "url": shown["url"],
+            "metadata": shown["metadata"],
+            "keywords": keywords(weights),
+            "related": alike,
         }
-
-    def _keywords(self, snapshot: Snapshot, stored: dict[str, Any]) -> list[tuple[str, float]]:
-        """The document's words by TF-IDF against the index's own document frequencies, most
-        distinctive first."""
-        text = f"{stored.get('title', '')}\n{stored.get('body', '')[:WORDS_SAMPLE]}"
-        size = max(snapshot.size, 1)
-        weighed = []
-        for word, tf in self.pipeline.word_counts(text).items():
-            frequency = snapshot.doc_frequency("words", word)
-            if frequency:
-                weighed.append((word, (1 + math.log(tf)) * math.log(size / frequency)))
-        weighed.sort(key=lambda wx: (-wx[1], wx[0]))
-        return [(w, x) for w, x in weighed if x > 0]
-
-    def _related(
-        self, snapshot: Snapshot, docnum: int, weights: list[tuple[str, float]], limit: int
-    ) -> list[dict[str, Any]]:
-        """More like this: the document's most distinctive words, as a weighted OR."""
-        if not weights:
-            return []
-        terms = [wq.Term("words", w, boost=x) for w, x in weights[:RELATED_WORDS]]
-        found = evaluate(wq.Or(terms), snapshot)
-        others = found.ids != docnum
-        ids, scores = found.ids[others], found.scores[others]
-        best = [int(ids[at]) for at in itertools.islice(_ranked(scores, limit), limit)]
-        return [
-            {
-                "id": hit["id"],
-                "title": hit.get("title", ""),
-                "date": hit.get("date"),
-                "source": hit.get("source"),
-            }
-            for hit in map(snapshot.searcher.stored_fields, best)
-        ]
 
     # -- state ---------------------------------------------------------------------------
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> Health:
         """Document count, generation and last update of the live index (raises when unusable).
         It waits at most HEALTH_WAIT for a search to finish; past that it answers from the
         snapshot that search holds, so a slow search never makes the service look dead."""
@@ -541,7 +440,7 @@ class SearchIndex:
             "last_run": {k: v for k, v in report.items() if k != "problems"},
         }
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> Stats:
         """What `speechsearch stats` prints: counts, size, last update, analyzer configuration."""
         health = self.health()
         folder = self.store.path(health["generation"])
@@ -555,22 +454,6 @@ class SearchIndex:
             "segments": segments,
             "analyzer": self.store.analyzer_fingerprint(health["generation"]),
         }
-
-
-def _ranked(keys: np.ndarray, first: int) -> Iterator[int]:
-    """Positions of the largest keys first (equal keys in ascending position): the first
-    window by a partial sort, the rest only when asked for."""
-    count = len(keys)
-    if count > first:
-        threshold = np.partition(keys, count - first)[count - first]
-        top = np.flatnonzero(keys >= threshold)
-    else:
-        top = np.arange(count)
-    top = top[np.lexsort((top, -keys[top]))]
-    yield from top.tolist()
-    if len(top) < count:
-        rest = np.lexsort((np.arange(count), -keys))
-        yield from rest[len(top) :].tolist()
 
 
 def _among(query: wq.Query | None, snapshot: Snapshot, found: Matches) -> np.ndarray | None:

@@ -14,7 +14,18 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "indexer"
 
 INDEX_SIDE = {"loader", "schema", "indexing", "whoosh_internals.writers"}
-QUERY_SIDE = {"query", "plan", "evaluate", "snapshot", "searcher", "snippets"}
+QUERY_SIDE = {
+    "query",
+    "plan",
+    "evaluate",
+    "snapshot",
+    "searcher",
+    "snippets",
+    "suggest",
+    "related",
+    "results",
+    "limits",
+}
 SHARED = {
     "analysis",
     "normalize",

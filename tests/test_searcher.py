@@ -9,8 +9,19 @@ from conftest import SEED_ID, write_jsonl
 
 from indexer import SearchIndex, SearchRequest, Settings
 from indexer.errors import AnalyzerMismatch, DocumentNotFound, IndexMissing, QueryError
+from indexer.evaluate import ranked
 from indexer.normalize import fold
-from indexer.searcher import _ranked
+from indexer.results import (
+    DocumentPage,
+    Filters,
+    Hit,
+    Keyword,
+    Related,
+    SearchResult,
+    Stats,
+    Suggestion,
+    WordMatches,
+)
 
 
 def search(index: SearchIndex, q: str, **kwargs: object) -> dict:
@@ -213,6 +224,24 @@ def test_pages_are_slices_of_one_ranking(mixed_index: Settings, sort: str) -> No
 
 def test_ranking_is_largest_first_with_ties_in_index_order_past_the_window() -> None:
     keys = np.array([1.0, 3.0, 3.0, 2.0, 3.0, 0.0, 2.0])
-    assert list(_ranked(keys, 2)) == [1, 2, 4, 3, 6, 0, 5]  # the window takes every tie
-    assert list(_ranked(keys, 10)) == [1, 2, 4, 3, 6, 0, 5]
-    assert list(_ranked(np.zeros(0), 3)) == []
+    assert list(ranked(keys, 2)) == [1, 2, 4, 3, 6, 0, 5]  # the window takes every tie
+    assert list(ranked(keys, 10)) == [1, 2, 4, 3, 6, 0, 5]
+    assert list(ranked(np.zeros(0), 3)) == []
+
+
+def test_answers_have_the_keys_of_their_named_types_in_order(seed_index: SearchIndex) -> None:
+    """The types in indexer/results.py are what the JSON API sends, key for key."""
+    result = search(seed_index, "张羽")
+    assert list(result) == list(SearchResult.__annotations__)
+    assert list(result["hits"][0]) == list(Hit.__annotations__)
+    assert list(result["filters"]) == list(Filters.__annotations__)
+    assert list(result["words"]) == list(WordMatches.__annotations__)
+    doc = seed_index.document(SEED_ID, q="张羽")
+    assert list(doc) == list(DocumentPage.__annotations__)
+    assert doc["related"] and list(doc["related"][0]) == list(Related.__annotations__)
+    assert list(doc["keywords"][0]) == list(Keyword.__annotations__)
+    empty = search(seed_index, "张羽 不存在的词语")
+    assert empty["suggestions"] and list(empty["suggestions"][0]) == list(
+        Suggestion.__annotations__
+    )
+    assert list(seed_index.stats()) == list(Stats.__annotations__)

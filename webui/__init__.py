@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 
-from indexer import SearchIndex, Settings
+from indexer import SearchIndex, Settings, limits
 from indexer.errors import UsageError
 
 from . import documents, health, search
@@ -20,6 +20,7 @@ from .responses import register_error_handlers
 from .templating import register_template_helpers
 
 LIMITS = ("PAGE_SIZE", "MAX_PAGE_SIZE", "MAX_QUERY_CHARS", "RELATED", "MAX_RESULTS")
+WEB_MAX_PAGE_SIZE = 50  # the page offers fewer hits at once than the core allows
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -62,11 +63,11 @@ def create_app(
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(
         INDEX_DIR=os.environ.get("SPEECHSEARCH_INDEX") or os.path.join(app.instance_path, "index"),
-        PAGE_SIZE=10,
-        MAX_PAGE_SIZE=50,
-        MAX_QUERY_CHARS=256,
-        RELATED=5,
-        MAX_RESULTS=10_000,
+        PAGE_SIZE=limits.PAGE_SIZE,
+        MAX_PAGE_SIZE=WEB_MAX_PAGE_SIZE,
+        MAX_QUERY_CHARS=limits.MAX_QUERY_CHARS,
+        RELATED=limits.RELATED,
+        MAX_RESULTS=limits.MAX_RESULTS,
         USERDICT=None,
         SYNONYMS=None,
     )
@@ -105,8 +106,8 @@ def _check_limits(app: Flask) -> None:
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise UsageError(f"setting {key} must be a whole number >= 0, not {value!r}")
-    if not 1 <= app.config["PAGE_SIZE"] <= app.config["MAX_PAGE_SIZE"] <= 100:
-        raise UsageError("settings need 1 <= PAGE_SIZE <= MAX_PAGE_SIZE <= 100")
+    if not 1 <= app.config["PAGE_SIZE"] <= app.config["MAX_PAGE_SIZE"] <= limits.MAX_PAGE_SIZE:
+        raise UsageError(f"settings need 1 <= PAGE_SIZE <= MAX_PAGE_SIZE <= {limits.MAX_PAGE_SIZE}")
     if app.config["MAX_QUERY_CHARS"] < 1:
         raise UsageError("setting MAX_QUERY_CHARS must be 1 or more")
     if app.config["MAX_RESULTS"] < app.config["MAX_PAGE_SIZE"]:

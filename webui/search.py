@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from indexer import SearchRequest
 from indexer.errors import QueryError
+from indexer.limits import FILTERS, check_page_size
+from indexer.results import SearchResult
 
 from .core import search_index
 from .responses import respond, wants_json
@@ -19,7 +20,6 @@ from .responses import respond, wants_json
 bp = Blueprint("search", __name__)
 
 MAX_FILTER_CHARS = 100
-FILTER_LABELS = {"source": "来源", "category": "分类"}
 
 
 @bp.get("/", endpoint="page")
@@ -31,7 +31,7 @@ def search() -> ResponseReturnValue:
     return respond("search.html", search_result(request.args))
 
 
-def search_result(args: Mapping[str, str]) -> dict[str, Any]:
+def search_result(args: Mapping[str, str]) -> SearchResult:
     """The core's answer to the query string; bad parameters and unknown filters: QueryError."""
     return search_index().search(search_request(args))
 
@@ -40,8 +40,7 @@ def search_request(args: Mapping[str, str]) -> SearchRequest:
     """A SearchRequest from query-string text; the core validates the rest in its own words."""
     config = current_app.config
     size = _whole_number(args, "size", config["PAGE_SIZE"], "每页条数")
-    if not 1 <= size <= config["MAX_PAGE_SIZE"]:
-        raise QueryError(f"每页条数应在 1 到 {config['MAX_PAGE_SIZE']} 之间 (size out of range)")
+    check_page_size(size, config["MAX_PAGE_SIZE"])
     return SearchRequest(
         q=args.get("q", "").strip(),
         page=_whole_number(args, "page", 1, "页码"),
@@ -70,5 +69,5 @@ def _whole_number(args: Mapping[str, str], name: str, default: int, label: str) 
 def _filter_value(args: Mapping[str, str], name: str) -> str | None:
     value = args.get(name, "").strip()
     if len(value) > MAX_FILTER_CHARS or any(unicodedata.category(c) == "Cc" for c in value):
-        raise QueryError(f"{FILTER_LABELS[name]}的取值不对 (bad {name} value)")
+        raise QueryError(f"{FILTERS[name]}的取值不对 (bad {name} value)")
     return value or None

@@ -14,7 +14,7 @@ import click
 import waitress
 from flask import Flask
 
-from indexer.cli import reports_errors
+from indexer.cli import index_option, reports_errors
 from indexer.errors import SpeechSearchError
 from indexer.processes import die_with_parent
 
@@ -25,12 +25,7 @@ RESTART_DELAY_S = 0.5
 
 
 @click.command()
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Index folder (default: $SPEECHSEARCH_INDEX or ./instance/index).",
-)
+@index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0: any free."

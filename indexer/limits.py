@@ -1,0 +1,22 @@
+"""What a reader may ask of the core, in one place: the CLI uses these, and the web app's
+settings default to them and may only tighten them."""
+
+from __future__ import annotations
+
+from .errors import QueryError
+
+PAGE_SIZE = 10  # hits per page when the reader does not say
+MAX_PAGE_SIZE = 100  # the most hits one page may ask for
+MAX_QUERY_CHARS = 256
+# The deepest result a reader may page to: every result up to the page asked for is checked
+# against its text, so a page past this is refused before any search runs.
+MAX_RESULTS = 10_000
+RELATED = 5  # related documents on a document page
+# The exact-value filters a search takes, with the name a reader sees.
+FILTERS = {"source": "来源", "category": "分类"}
+
+
+def check_page_size(size: int, most: int = MAX_PAGE_SIZE) -> None:
+    """Refuse a page size outside 1..most, in the words the page and the API show."""
+    if not 1 <= size <= most:
+        raise QueryError(f"每页条数应在 1 到 {most} 之间 (size out of range)")

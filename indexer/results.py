@@ -1,0 +1,145 @@
+"""The answers of the search core as named types: the CLI, the templates, the JSON API and the
+benchmarks read them by key, so the keys are written down here. They are plain dicts (JSON
+and templates take them as they are); key order is the order of the JSON the API sends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+Filters = TypedDict(
+    "Filters", {"from": str | None, "to": str | None, "source": str | None, "category": str | None}
+)
+
+
+class WordMatches(TypedDict):
+    """How many results use every typed dictionary word as a word (the first tier)."""
+
+    checked: list[str]  # the typed words that decide it
+    total: int
+    straddle: int  # results whose typed words only straddle two words
+
+
+class FacetValue(TypedDict):
+    value: str
+    count: int
+
+
+class Suggestion(TypedDict):
+    """A query a reader could try instead of one that found nothing."""
+
+    query: str
+    label: str
+    total: int
+
+
+class Hit(TypedDict):
+    """One result: title and passages with marks written out (HTML unless asked otherwise)."""
+
+    id: str
+    title: str
+    title_html: str
+    score: float | None  # None when sorted by date
+    words: bool | None  # a word match; None when the query checks no dictionary word
+    date: str | None
+    source: str | None
+    category: str | None
+    url: str | None
+    passages: list[str]
+
+
+class SearchResult(TypedDict):
+    """One page of results with its totals, facets, notices and suggestions."""
+
+    query: str
+    total: int
+    total_exact: bool
+    elapsed_ms: float
+    page: int
+    size: int
+    pages: int
+    sort: str
+    filters: Filters
+    match: str
+    words: WordMatches
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    partial: bool
+    notices: list[str]
+    suggestions: list[Suggestion]
+
+
+class Keyword(TypedDict):
+    word: str
+    weight: float
+
+
+class Related(TypedDict):
+    """A document like the one shown."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+
+
+class DocumentPage(TypedDict):
+    """A whole stored document with every match of a query marked, in HTML."""
+
+    id: str
+    title: str
+    title_html: str
+    body: str
+    paragraphs_html: list[str]
+    marks: int
+    straddles: int
+    date: str | None
+    source: str | None
+    category: str | None
+    url: str | None
+    metadata: dict[str, Any]
+    keywords: list[Keyword]
+    related: list[Related]
+
+
+class Health(TypedDict):
+    """What /healthz and `speechsearch stats` say of the live index."""
+
+    status: str
+    documents: int
+    generation: str | None
+    last_update: str | None
+    last_run: dict[str, Any]
+
+
+class Stats(Health):
+    index: str
+    size_bytes: int
+    segments: int
+    analyzer: dict[str, Any] | None
+
+
+class Summary(TypedDict):
+    """A stored document's fields as every answer shows them."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    category: str | None
+    url: str | None
+    metadata: dict[str, Any]
+
+
+def summary(stored: Mapping[str, Any]) -> Summary:
+    """The one reading of Whoosh's stored fields into the answers' keys and defaults, for hits,
+    document pages and related documents alike."""
+    return {
+        "id": stored["id"],
+        "title": stored.get("title", ""),
+        "date": stored.get("date"),
+        "source": stored.get("source"),
+        "category": stored.get("category"),
+        "url": stored.get("url"),
+        "metadata": stored.get("meta") or {},
+    }
