@@ -91,6 +91,8 @@ class DocumentPage(TypedDict):
     title_html: str
     body: str
     paragraphs_html: list[str]
+    as_stored: bool  # shown with a pre-segmented source's spaces (else as a reader reads it)
+    segmented: bool  # the stored text has spaces between Han characters to remove
     marks: int
     straddles: int
     date: str | None

@@ -40,6 +40,7 @@ from .snippets import (
     marked,
     paragraphs,
     passages,
+    readable,
 )
 from .store import IndexStore
 from .suggest import suggestions
@@ -358,14 +359,18 @@ class SearchIndex:
         return {
             "id": shown["id"],
             "title": shown["title"],
-            "title_html": marks(marked(shown["title"], self._spans(_title_norm(stored), plan))),
+            "title_html": marks(
+                marked(*readable(shown["title"], self._spans(_title_norm(stored), plan)))
+            ),
             "score": None if score is None else round(score, 4),
             "words": words,
             "date": shown["date"],
             "source": shown["source"],
             "category": shown["category"],
             "url": shown["url"],
-            "passages": [marks(p) for p in passages(body, self._spans(_body_norm(stored), plan))],
+            "passages": [
+                marks(p) for p in passages(*readable(body, self._spans(_body_norm(stored), plan)))
+            ],
         }
 
     def _spans(self, norm: Normalized, plan: QueryPlan | None) -> list[Span]:
@@ -376,9 +381,12 @@ class SearchIndex:
 
     # -- documents -----------------------------------------------------------------------
 
-    def document(self, doc_id: str, q: str | None = None, related: int = RELATED) -> DocumentPage:
+    def document(
+        self, doc_id: str, q: str | None = None, related: int = RELATED, as_stored: bool = False
+    ) -> DocumentPage:
         """The whole stored document, every match of q marked, its keywords and up to `related`
-        related documents."""
+        related documents; shown as a reader reads it (a pre-segmented source's spaces between
+        Han characters removed) unless as_stored."""
         with self._lock:
             snapshot = self._fresh()
             searcher = snapshot.searcher
@@ -394,16 +402,21 @@ class SearchIndex:
         shown = summary(stored)
         body = stored.get("body", "")
         spans = self._spans(_body_norm(stored), plan)
+        title = (shown["title"], self._spans(_title_norm(stored), plan))
+        reading = readable(body, spans)
+        shown_body = (body, spans) if as_stored else reading
         return {
             "id": shown["id"],
             "title": shown["title"],
-            "title_html": as_html(marked(shown["title"], self._spans(_title_norm(stored), plan))),
+            "title_html": as_html(marked(*(title if as_stored else readable(*title)))),
             "body": body,
             "paragraphs_html": [
                 as_html(pieces, first_id)
-                for pieces, first_id in paragraphs(body, spans)
+                for pieces, first_id in paragraphs(*shown_body)
                 if as_plain(pieces).strip()
             ],
+            "as_stored": as_stored,
+            "segmented": len(reading[0]) != len(body),
             "marks": len(spans),
             "straddles": sum(s.straddle for s in spans),
             "date": shown["date"],

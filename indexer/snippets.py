@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from typing import Literal, NamedTuple
 
-from .normalize import Normalized
+from .normalize import Normalized, reading_form
 
 PASSAGE_CHARS = 120
 MAX_PASSAGES = 3
@@ -76,6 +76,15 @@ def find_spans(
         else:
             merged.append(span)
     return merged
+
+
+def readable(text: str, spans: list[Span]) -> tuple[str, list[Span]]:
+    """Text as a reader reads it (the spaces of a pre-segmented source between Han characters
+    removed) with the spans moved along, still exactly on the matched characters."""
+    reading, moved = reading_form(text)
+    if len(reading) == len(text):
+        return text, spans
+    return reading, [replace(s, start=moved(s.start), end=moved(s.end)) for s in spans]
 
 
 def _latin(char: str) -> bool:

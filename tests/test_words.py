@@ -297,3 +297,12 @@ def test_any_copied_run_finds_every_item_holding_it(tmp_path_factory, texts, dat
     holding = {r["id"] for r in records if _holds(fold(r["body"]), fold(run))}
     assert holding <= found, (run, holding - found)
     index.close()
+
+
+def test_presegmented_item_reads_as_text_with_a_switch_to_the_stored_form(words_client):
+    hits = words_client.get("/api/search?q=张羽").get_json()["hits"]
+    assert "<mark>张羽</mark>谈到互联网公益" in hits[0]["passages"][0]
+    page = words_client.get("/doc/presegmented?q=张羽").get_data(as_text=True)
+    assert "字节跳动副总裁<mark" in page and "显示存储的原文" in page
+    stored = words_client.get("/doc/presegmented?q=张羽&view=stored").get_data(as_text=True)
+    assert "字节 跳动 副总裁 <mark" in stored and "按阅读方式显示" in stored

@@ -15,7 +15,11 @@ bp = Blueprint("documents", __name__)
 @bp.get("/doc/<path:doc_id>", endpoint="page")
 @bp.get("/api/doc/<path:doc_id>", endpoint="api")
 def document(doc_id: str) -> ResponseReturnValue:
-    """The whole stored document with every match of ?q= marked, and related documents."""
+    """The whole stored document with every match of ?q= marked, and related documents; as a
+    reader reads it, or with a pre-segmented source's spaces (?view=stored)."""
     q = request.args.get("q", "").strip() or None
-    found = search_index().document(doc_id, q=q, related=current_app.config["RELATED"])
+    as_stored = request.args.get("view") == "stored"
+    found = search_index().document(
+        doc_id, q=q, related=current_app.config["RELATED"], as_stored=as_stored
+    )
     return respond("document.html", found)
