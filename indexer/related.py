@@ -39,8 +39,15 @@ def word_weights(
 
 
 def keywords(weights: list[tuple[str, float]]) -> list[Keyword]:
-    """The words a document page offers as searches."""
-    return [{"word": w, "weight": round(x, 3)} for w, x in weights[:KEYWORDS]]
+    """The words a document page offers as searches, each saying something new: a word inside
+    one already offered, or holding one, is left out (两国关系, not also 两国 and 关系)."""
+    chosen: list[Keyword] = []
+    for word, weight in weights:
+        if len(chosen) == KEYWORDS:
+            break
+        if not any(word in k["word"] or k["word"] in word for k in chosen):
+            chosen.append({"word": word, "weight": round(weight, 3)})
+    return chosen
 
 
 def related_documents(

@@ -306,3 +306,9 @@ def test_presegmented_item_reads_as_text_with_a_switch_to_the_stored_form(words_
     assert "字节跳动副总裁<mark" in page and "显示存储的原文" in page
     stored = words_client.get("/doc/presegmented?q=张羽&view=stored").get_data(as_text=True)
     assert "字节 跳动 副总裁 <mark" in stored and "按阅读方式显示" in stored
+
+
+def test_keywords_say_something_new_each(words_index):
+    words = [k["word"] for k in words_index.document("huawei-visit")["keywords"]]
+    assert words and len(set(words)) == len(words)
+    assert not any(a != b and a in b for a in words for b in words)
