@@ -13,12 +13,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from . import markup
 from .dates import parse_date
 from .documents import Document
 from .errors import CorpusError
 
-LOADABLE = {".txt", ".jsonl", ".json"}
-KNOWN_FIELDS = {"id", "title", "body", "date", "source", "category", "url"}
+FILE_FORMATS: dict[str, markup.Format | None] = {
+    ".txt": None,  # detected from the text
+    ".md": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
+"""Files of one document each, by suffix, with the markup their text is read as."""
+LOADABLE = {*FILE_FORMATS, ".jsonl", ".json"}
+_LOADABLE_SHOWN = ".txt, .md, .html, .htm, .jsonl or .json"
+KNOWN_FIELDS = {"id", "title", "body", "date", "source", "category", "url", "format"}
 
 MAX_NESTING = 64
 """Deepest nesting of arrays and objects in a record, the record itself being level 1. The JSON
@@ -324,7 +333,7 @@ class CorpusReader:
                     Problem(
                         _safe_path(file),
                         f"unknown file type {file.suffix or '(none)'}, ignored "
-                        "(only .txt, .jsonl and .json are read)",
+                        f"(only {_LOADABLE_SHOWN.replace(' or ', ' and ')} are read)",
                         kind="ignored",
                     )
                 )
@@ -362,7 +371,7 @@ class CorpusReader:
         suffix = file.suffix.lower()
         if suffix not in LOADABLE:
             self._report(
-                Problem(name, f"unknown file type {suffix or '(none)'}; use .txt, .jsonl or .json")
+                Problem(name, f"unknown file type {suffix or '(none)'}; use {_LOADABLE_SHOWN}")
             )
             return
         try:
@@ -394,10 +403,11 @@ class CorpusReader:
             self._report(Problem(name, str(exc)))
             return
         self.files_read += 1
-        if suffix == ".txt":
+        if suffix in FILE_FORMATS:
             rel = file.relative_to(root) if file != root else Path(file.name)
             doc_id = _safe_path(rel.with_suffix("").as_posix())
-            yield from self._accept(self._from_text(name, doc_id, text), name, None)
+            document = self._from_text(name, doc_id, text, FILE_FORMATS[suffix])
+            yield from self._accept(document, name, None)
         else:
             yield from self._read_json(name, text)
 
@@ -499,10 +509,24 @@ class CorpusReader:
         self._first_seen[result.id] = f"{name}:{line}" if line else name
         yield result
 
-    def _from_text(self, name: str, doc_id: str, text: str) -> Document | Problem:
+    def _from_text(
+        self, name: str, doc_id: str, text: str, fmt: markup.Format | None
+    ) -> Document | Problem:
+        """The document of a file: the title its first line (or its HTML/Markdown title), the
+        body the rest; a .txt file is plain text unless it plainly holds markup."""
         refused = _id_problem(doc_id)
         if refused:
             return Problem(name, f"{refused}: rename the file", doc_id=doc_id)
+        title_line, fmt = fmt is None, fmt or markup.detect(text)
+        if fmt != "text":
+            title, body = markup.document(text, fmt, title_line)
+            if not title:
+                return Problem(
+                    name, "empty file (no text once its markup is removed)", doc_id=doc_id
+                )
+            if not body:
+                return Problem(name, "empty body: the file has a title but no text", doc_id=doc_id)
+            return Document(id=doc_id, title=title, body=body, path=name)
         lines = text.split("\n")
         while lines and not lines[0].strip():
             lines.pop(0)
@@ -549,12 +573,18 @@ class CorpusReader:
         body = cleaned.get("body")
         if not isinstance(body, str) or not body.strip():
             return Problem(name, "empty body", doc_id=doc_id)
+        fmt, unknown_format = _declared_format(cleaned.get("format"))
+        body = markup.clean(body, fmt)
+        if not body:
+            return Problem(name, "empty body once its markup is removed", doc_id=doc_id)
 
         def warn(reason: str) -> None:
             self.problems.append(Problem(name, reason, number, doc_id, "warning"))
 
         if replaced:
             warn("unpaired surrogate escapes (like \\ud800) replaced by U+FFFD")
+        if unknown_format:
+            warn(unknown_format)
         for key, levels in parsed.too_deep.items():
             warn(
                 f"metadata field {_shown(key)!r} nests the record {levels:,} levels deep "
@@ -567,7 +597,7 @@ class CorpusReader:
         title = cleaned.get("title")
         return Document(
             id=doc_id,
-            title=str(title).strip() if title is not None else "",
+            title=markup.clean_title(str(title).strip(), fmt).strip() if title is not None else "",
             body=body,
             date=date,
             source=_text_or_none(cleaned.get("source")),
@@ -576,6 +606,21 @@ class CorpusReader:
             metadata={k: v for k, v in cleaned.items() if k not in KNOWN_FIELDS},
             path=name,
         )
+
+
+def _declared_format(value: Any) -> tuple[markup.Format | None, str | None]:
+    """The markup a record's "format" field declares (None: detect it from the text), and why
+    the value was not understood, if it was not."""
+    if value is None or value == "":
+        return None, None
+    named = value.strip().lower() if isinstance(value, str) else None
+    for fmt in markup.FORMATS:
+        if fmt == named:
+            return fmt, None
+    return None, (
+        f"unknown format {_shown(repr(value))} (use html, markdown or text): "
+        "detected it from the text instead"
+    )
 
 
 def _text_or_none(value: Any) -> str | None:

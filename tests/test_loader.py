@@ -80,7 +80,9 @@ def test_every_bad_kind_is_reported_and_the_good_file_kept(tmp_path: Path) -> No
     (tmp_path / "blank.txt").write_text("\n  \n", "utf-8")
     (tmp_path / "title-only.txt").write_text("只有标题\n\n", "utf-8")
     (tmp_path / "big.txt").write_text("标题\n" + "字" * 2000, "utf-8")
-    (tmp_path / "notes.md").write_text("# not a document", "utf-8")
+    (tmp_path / "notes.rtf").write_text("{\\rtf1 not a document}", "utf-8")
+    (tmp_path / "heading-only.md").write_text("# 只有标题\n\n<!-- 注释 -->\n", "utf-8")
+    (tmp_path / "markup-only.html").write_text("<p><!-- 注释 --></p><script>x()</script>", "utf-8")
     (tmp_path / "records.jsonl").write_text(
         '{"id": "j1", "title": "t", "body": "b"}\n'
         "{not json}\n"
@@ -104,12 +106,14 @@ def test_every_bad_kind_is_reported_and_the_good_file_kept(tmp_path: Path) -> No
     assert "duplicate id" in found["records.jsonl:4"]
     assert found["records.jsonl:5"] == "empty body"
     assert "not a JSON object" in found["records.jsonl:6"]
-    assert "notes.md" not in found, "unknown extensions are ignored quietly"
+    assert "empty body" in found["heading-only.md"]
+    assert "no text once its markup is removed" in found["markup-only.html"]
+    assert "notes.rtf" not in found, "unknown extensions are ignored quietly"
     assert all(p.skipped for p in reader.problems)
     _, verbose = read(tmp_path, max_file_bytes=1000, verbose=True)
-    assert "unknown file type" in reasons(verbose)["notes.md"]
+    assert "unknown file type" in reasons(verbose)["notes.rtf"]
     ignored = [p for p in verbose.problems if p.kind == "ignored"]
-    assert [Path(p.path).name for p in ignored] == ["notes.md"] and not ignored[0].skipped
+    assert [Path(p.path).name for p in ignored] == ["notes.rtf"] and not ignored[0].skipped
     assert str(ignored[0]).startswith("ignored: ")
     assert len(verbose.problems) == len(reader.problems) + 1
 
@@ -145,7 +149,10 @@ def test_every_shared_corpus_loads_and_reports_empty_bodies_by_id() -> None:
     docs, reader = read(SHARED_CORPUS)
     counts: dict[str, int] = {}
     for doc in docs:
-        counts[Path(doc.path).parent.name] = counts.get(Path(doc.path).parent.name, 0) + 1
+        if doc.path.endswith(".jsonl"):
+            counts[Path(doc.path).parent.name] = counts.get(Path(doc.path).parent.name, 0) + 1
+    notes = {d.id: d.title for d in docs if d.path.endswith(".md")}  # README and PROVENANCE
+    assert len(notes) == 5 and all(title and "#" not in title for title in notes.values())
     skipped = [p for p in reader.problems if p.skipped]
     empty = {p.doc_id for p in skipped if p.reason == "empty body"}
     cctv_empty = {i for i in empty if i.startswith("xwlb-")}
