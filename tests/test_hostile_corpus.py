@@ -92,7 +92,7 @@ def hostile_corpus(root: Path, folder: str = "") -> set[str]:
     (corpus / "list.json").write_text(f"[{good('j1')}, {deep(100_000)}, {good('j2')}]", "utf-8")
     with open(os.fsencode(corpus) + b"/bad\xffname.txt", "wb") as f:
         f.write("标题\n失踪人口的正文".encode())
-    (corpus / "notes.md").write_text("not a document", "utf-8")
+    (corpus / "notes.rtf").write_text("not a document", "utf-8")
     txt = f"{folder}/bad\\xffname" if folder else "bad\\xffname"
     return {"g1", "deep-field", "meta", "dated", "g2", "u1", "u2", "j1", "j2", txt}
 
@@ -123,7 +123,7 @@ def test_hostile_records_cost_only_themselves(tmp_path: Path, procs: str) -> Non
     assert "feed.jsonl:8 [/root]: the id starts with '/'" in problems
     assert "list.json:2: JSON nested 100,000 levels deep" in problems
     assert "bad\\xffname.txt: the file name is not valid UTF-8" in problems
-    assert "notes.md" not in problems and "skipped 6, warnings 3" in done.stdout
+    assert "notes.rtf" not in problems and "skipped 6, warnings 3" in done.stdout
 
 
 def test_an_incremental_run_keeps_the_good_new_files_beside_a_hostile_one(tmp_path: Path) -> None:
@@ -219,11 +219,11 @@ def test_a_killed_writer_process_stops_the_build_at_once(tmp_path: Path) -> None
 def test_verbose_lists_ignored_files_without_counting_them(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     write_jsonl(corpus / "a.jsonl", [{"id": "a", "body": "正文"}])
-    (corpus / "notes.md").write_text("# notes", "utf-8")
+    (corpus / "notes.rtf").write_text("# notes", "utf-8")
     (corpus / "photo.jpg").write_bytes(b"\xff\xd8\xff")
     done = run("index", corpus, tmp_path / "index", "-v")
     assert done.returncode == 0, done.stderr
-    assert "ignored: " in done.stderr and "notes.md: unknown file type .md, ignored" in done.stderr
+    assert "ignored: " in done.stderr and "notes.rtf: unknown file type .rtf, ignored" in done.stderr
     assert "photo.jpg" in done.stderr and "skipped 0, warnings 0" in done.stdout
 
 

@@ -13,7 +13,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "indexer"
 
-INDEX_SIDE = {"loader", "schema", "indexing", "whoosh_internals.writers"}
+INDEX_SIDE = {"loader", "markup", "schema", "indexing", "whoosh_internals.writers"}
 QUERY_SIDE = {
     "query",
     "plan",
