@@ -23,7 +23,7 @@ from .normalize import HAN_CLASS, Normalized, normalize
 from .segment import FastCut
 
 # Bump when tokens or the schema change in a way that needs a reindex.
-ANALYZER_VERSION = "6"
+ANALYZER_VERSION = "7"  # 7: words as a word set; markup cleaned by the loader
 # Han runs whose jieba words a process remembers: a run (a clause between punctuation) recurs
 # across an archive (a quarter of the CCTV corpus's Han text), and a query's runs across pages.
 RUN_CACHE = 65536
@@ -64,6 +64,8 @@ class AnalyzerConfig:
             "jieba": version("jieba"),
             "opencc": version("opencc"),
             "whoosh": version("whoosh-reloaded"),
+            "markdown-it-py": version("markdown-it-py"),  # the loader's cleaning of markup
+            "lxml": version("lxml"),
             "userdict": _file_digest(self.userdict),
             "synonyms": _file_digest(self.synonyms),
         }
