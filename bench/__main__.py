@@ -1,6 +1,6 @@
 """`python -m bench`: the full benchmark (`make bench`), its smoke mode (`--smoke`, run by
 `make test`), and the parts that run alone: `relevance` (ranking work), `words` (words before
-characters) and `profile`."""
+characters), `hostile`, `bigdoc` and `durability` (issues 12-13) and `profile`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     words.add_arguments(
         commands.add_parser("words", help="word-precision set only (see bench/words.py)")
     )
+    suite.add_parts(commands)
     hotspots.add_arguments(
         commands.add_parser("profile", help="pyinstrument over our build and queries")
     )

@@ -56,6 +56,7 @@ class Report:
     mode: str
     argv: list[str]
     title: str = ""  # the heading's words; "<mode> run" when empty
+    part: str = ""  # a part run alone: written to bench/out/<part>.md like a smoke run
     started: str = field(
         default_factory=lambda: dt.datetime.now().astimezone().isoformat("T", "seconds")
     )
@@ -113,14 +114,16 @@ class Report:
         ]
 
     def write(self) -> Path:
-        """Append to docs/BENCHMARKS.md (full run) or write bench/out/ (smoke); JSON beside."""
+        """Append to docs/BENCHMARKS.md (full run) or write bench/out/ (smoke, a part alone);
+        JSON beside."""
         OUT.mkdir(parents=True, exist_ok=True)
         stamp = self.started.replace(":", "")[:17]
-        (OUT / f"results-{self.mode}-{stamp}.json").write_text(
+        name = "-".join(filter(None, (self.part, self.mode)))
+        (OUT / f"results-{name}-{stamp}.json").write_text(
             json.dumps(asdict(self), ensure_ascii=False, indent=1, default=str), encoding="utf-8"
         )
-        if self.mode == "smoke":
-            target = OUT / "smoke.md"
+        if self.mode == "smoke" or self.part:
+            target = OUT / f"{name}.md"
             target.write_text(self.markdown(), encoding="utf-8")
             return target
         with open(DOC, "a", encoding="utf-8") as handle:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -14,15 +15,18 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from . import build, http, relevance, words
+from indexer import SearchIndex, SearchRequest, Settings
+
+from . import bigdoc, build, durability, hostile, http, relevance, words
 from .build import Run, run_timed, size_mb
 from .corpus import ROOT, edited, load, replicated, sample, write_jsonl, write_seed_style
-from .engines import Engine, open_engines
-from .latency import Timings, measure
+from .engines import Baseline, Engine, open_engines
+from .latency import WARMUP, Timings, measure, percentile
 from .memory import tree_memory
 from .queries import Query, generate
 from .report import Report, Row, Target
@@ -31,6 +35,10 @@ CODE = ("indexer", "webui")
 FRACTION = 0.01
 SCALED = "Scaled index (the corpus N times over, distinct ids)"
 WORDS = "Word precision (words before characters)"
+HOSTILE = "Hostile queries (issue 12)"
+BIG = "Big documents (issue 12)"
+DURABILITY = "Durability cost: fsync on / off (issue 13)"
+PARTS = ("hostile", "bigdoc", "durability")  # the parts that also run alone
 SAFETY_S = 90  # kept free of the budget for the report and slow moments
 LOAD_AROUND_REINDEX_S = 1.0  # load before and after the reindex, to see it start and land
 
@@ -48,13 +56,22 @@ class Plan:
     seed_docs: int
     budget_s: float
     word_set: words.Spec
+    hostile_per_kind: int | None  # hostile queries of each kind (None: the whole set)
+    hostile_s: float  # the two slowest hostile queries repeated while /healthz is polled
+    big_mb: float  # the big document's JSON line
+    durability_docs: int | None  # items built with fsync on and off (None: the whole corpus)
+    durability_trials: int  # at most this many builds and reindexes, in cycles of on, off, off, on
 
 
-FULL = Plan("full", None, 500, 30, 120, 400, 3000, 25 * 60, words.Spec())
+FULL = Plan(
+    "full", None, 500, 30, 120, 400, 3000, 25 * 60, words.Spec(), None, 5, bigdoc.SIZE_MB, 3000, 12
+)
 # 200 items hold few words 20 times: lower bars, so the smoke run still measures some (still
 # 10 items using each word, so that a top 10 without straddles is possible).
 SMOKE_WORDS = words.Spec(uses=10, straddles=2, max_share=0.25, words=20)
-SMOKE = Plan("smoke", 200, 40, 1.5, 30, 30, 100, 60, SMOKE_WORDS)
+# The smoke run's CPU budget leaves room for only a taste of the last three parts: one hostile
+# query of each kind, a 0.25 MB document, one build and reindex with fsync on and one off.
+SMOKE = Plan("smoke", 200, 40, 1.5, 30, 30, 100, 60, SMOKE_WORDS, 1, 0.5, 0.25, 50, 2)
 
 SECTIONS = (
     "Full build",
@@ -65,11 +82,16 @@ SECTIONS = (
     "Memory of the serving process",
     "Relevance (known item)",
     WORDS,
+    HOSTILE,
+    BIG,
+    DURABILITY,
 )
 
 
-# Ours is served as deployed on this machine: one worker process per core.
+# Ours is served as deployed on this machine: one worker process per core; the hostile and
+# big-document checks use one worker, so that a slow search and the next request share it.
 SERVE_OPTIONS = ("--host", http.HOST, "--port", "0", "--workers", str(os.cpu_count() or 1))
+ONE_WORKER = ("--host", http.HOST, "--port", "0", "--workers", "1")
 
 
 @dataclass(frozen=True)
@@ -475,13 +497,249 @@ class Bench:
             for engine in engines:
                 engine.close()
 
+    # -- 9: hostile queries (issue 12), over this run's CCTV indexes -----------------------
+
+    def hostile_queries(self) -> None:
+        """The hostile set in-process (ours and the baseline), then over HTTP with /healthz."""
+        queries = hostile.hostile_set(self.records, per_kind=self.plan.hostile_per_kind)
+        index = SearchIndex(Settings.from_env(index_dir=self.ours_ix))
+        recipe = Baseline(self.base_ix)
+        try:
+            asks = {"ours": hostile.ours(index.search), "baseline": hostile.through(recipe)}
+            outcomes = hostile.measure(asks, queries, self.queries[:WARMUP])
+        finally:
+            index.close()
+            recipe.close()
+        slowest = [o.query for o in hostile.slowest(outcomes["ours"], 2)]
+        command = build.speechsearch("serve", "--index", str(self.ours_ix), *ONE_WORKER)
+        with http.serving(command) as server:
+            self.say(f"hostile queries against {server.url} (process {server.pid})")
+            swept = hostile.Tally.of(hostile.sweep(server.url, queries))
+            pressed = hostile.pressure(server.url, slowest, self.plan.hostile_s)
+        ours, base = (hostile.Tally.of(outcomes[name]) for name in ("ours", "baseline"))
+        repeated = hostile.Tally.of(pressed.searches)
+        how = (
+            f"python -m bench hostile (same code; here over this run's indexes): "
+            f"{len(queries)} queries of bench/hostile.py (seed {hostile.SEED}), each through ours "
+            "(SearchIndex.search as /api/search asks: 10 hits, facets on) and the baseline "
+            "(bench/baseline.py search) in turn",
+        )
+        served = (
+            f"{build.shown(command, self.tmp)}; client: bench/hostile.py, GET /api/search of "
+            "each query once, then the 2 slowest (in-process) repeated on 2 connections while "
+            f"GET /healthz is polled every {hostile.HEALTH_EVERY_S * 1000:g} ms",
+        )
+        health = pressed.health_ms
+        health_target = Target("<=", hostile.HEALTH_MS)
+        self.report.add(
+            HOSTILE,
+            [
+                Row(
+                    f"slowest ms ({len(queries)} queries)",
+                    ours.slowest_ms,
+                    base.slowest_ms,
+                    Target("<=", hostile.SLOWEST_MS),
+                    how,
+                ),
+                Row("p95 ms", ours.p95_ms, base.p95_ms, None, how),
+                Row(
+                    "answered, refusals (400) included",
+                    ours.answered,
+                    base.answered,
+                    Target(">=", len(queries)),
+                    how,
+                    0,
+                ),
+                Row(
+                    "refused: past the limits or too long", ours.refused, base.refused, None, how, 0
+                ),
+                Row("slowest refusal ms", ours.slowest_refusal_ms, None, None, how),
+                Row("partial: the 500 ms budget ran out", ours.partial, None, None, how, 0),
+                Row(
+                    "errors (exceptions: a 500 over HTTP)",
+                    ours.errors + ours.failed,
+                    base.errors + base.failed,
+                    Target("<=", 0),
+                    how,
+                    0,
+                ),
+                Row("over HTTP, each once: slowest ms", swept.slowest_ms, None, None, served),
+                Row("over HTTP, each once: 500s", swept.errors, None, Target("<=", 0), served, 0),
+                Row("over HTTP, each once: partial", swept.partial, None, None, served, 0),
+                Row(
+                    f"/healthz p95 ms, {len(health)} polls while the 2 slowest repeat "
+                    f"({self.plan.hostile_s:g} s, 1 worker)",
+                    percentile(health, 95),
+                    None,
+                    health_target,
+                    served,
+                ),
+                Row("/healthz max ms", max(health, default=math.nan), None, health_target, served),
+                Row(
+                    "/healthz answers not 200",
+                    pressed.health_failures,
+                    None,
+                    Target("<=", 0),
+                    served,
+                    0,
+                ),
+                Row(
+                    f"the 2 slowest repeated ({repeated.queries} answers, {repeated.partial} "
+                    "partial): 500s",
+                    repeated.errors,
+                    None,
+                    Target("<=", 0),
+                    served,
+                    0,
+                ),
+            ],
+        )
+        if swept.failed or repeated.failed:
+            self.report.notes.append(
+                f"hostile queries over HTTP: {swept.failed + repeated.failed} answers neither "
+                "200, 400 nor 500 (503, a dropped connection or a reply that is not JSON)"
+            )
+        self.report.details[f"{HOSTILE}: ms by kind (in-process)"] = hostile.table(outcomes)
+        self.report.details[f"{HOSTILE}: the slowest"] = "\n\n".join(
+            f"{name}:\n{hostile.listing(found)}" for name, found in outcomes.items()
+        )
+
+    # -- 10: a big document (issue 12) -----------------------------------------------------
+
+    def big_documents(self, size_mb: float) -> None:
+        """One record of size_mb beside a few items: its page and a search finding it, timed."""
+        folder = self.tmp / "big"
+        big = bigdoc.write_corpus(self.records, folder / "big.jsonl", size_mb)
+        built = self._index(folder / "big.jsonl", folder / "index")
+        word = generate([big], 1, self.seed)[0].text
+        index = SearchIndex(Settings.from_env(index_dir=folder / "index"))
+        try:
+            timings = [
+                bigdoc.timing("document page, no query", lambda: index.document(bigdoc.BIG_ID)),
+                bigdoc.timing(
+                    f"document page, q={bigdoc.MARKED}",
+                    lambda: index.document(bigdoc.BIG_ID, q=bigdoc.MARKED),
+                ),
+                bigdoc.timing(f"search {word}", lambda: index.search(SearchRequest(q=word))),
+            ]
+            marks = index.document(bigdoc.BIG_ID, q=bigdoc.MARKED)["marks"]
+            found = [hit["id"] for hit in index.search(SearchRequest(q=word))["hits"]]
+        finally:
+            index.close()
+        if bigdoc.BIG_ID not in found:
+            self.report.notes.append(f"big document: the search for {word} did not find it")
+        command = build.speechsearch("serve", "--index", str(folder / "index"), *ONE_WORKER)
+        path = f"/doc/{bigdoc.BIG_ID}?q={quote(bigdoc.MARKED)}"
+        with http.serving(command) as server, closing(hostile.Client(server.url)) as client:
+            pages: list[tuple[int, bytes]] = []
+            timings.append(bigdoc.timing(f"GET {path}", lambda: pages.append(client.get(path))))
+        if any(code != 200 for code, _ in pages):
+            self.report.notes.append(f"big document: GET {path} answered {[c for c, _ in pages]}")
+        shutil.rmtree(folder)
+        in_process = (
+            f"python -m bench bigdoc (same code): in-process SearchIndex.document / .search "
+            f"over {built.command}, each the slowest of {bigdoc.REPEATS} calls",
+        )
+        served = (f"{build.shown(command, self.tmp)}; GET {path} {bigdoc.REPEATS} times",)
+        figures = [
+            f"document page without q, ms (slowest of {bigdoc.REPEATS})",
+            f"document page with q={bigdoc.MARKED}, ms ({marks:,} marks)",
+            f"search {word} finding it, ms",
+            f"HTTP GET /doc/<id>?q={bigdoc.MARKED}, ms ({len(pages[-1][1]) / 1e6:.1f} MB page)",
+        ]
+        target = Target("<=", bigdoc.TARGET_MS)
+        mb = bigdoc.line_bytes(big) / 1048576
+        self.report.add(
+            BIG,
+            [
+                Row(
+                    f"index one {mb:.1f} MB record and {bigdoc.OTHERS} items: wall s",
+                    built.wall_s,
+                    None,
+                    None,
+                    (built.command,),
+                ),
+                Row(
+                    "the same: peak RSS MB, all processes",
+                    built.tree_peak_mb,
+                    None,
+                    None,
+                    (built.command,),
+                    0,
+                ),
+                *(
+                    Row(figure, t.slowest_ms, None, target, how)
+                    for figure, t, how in zip(
+                        figures, timings, (in_process,) * 3 + (served,), strict=True
+                    )
+                ),
+            ],
+        )
+        self.report.details[f"{BIG}: ms of each call"] = bigdoc.listing(timings)
+
+    # -- 11: what syncing the index files costs (issue 13) ---------------------------------
+
+    def fsync_cost(self, docs: int | None, most: int) -> None:
+        """At most `most` trials of on, off, off, on; cycles after the first only if they fit."""
+        records = sample(self.records, docs, self.seed)
+        changed, count = edited(records, FRACTION, seed=1)
+        folder = self.tmp / "durability"
+        cycle = len(durability.ORDER)
+        trials: list[durability.Trial] = []
+        began = time.monotonic()
+        while len(trials) < most:
+            order = durability.ORDER[: most - len(trials)]
+            feed, index_dir = folder / "corpus.jsonl", folder / "index"
+            trials += durability.cycle(records, changed, feed, index_dir, self.tmp, order)
+            if (time.monotonic() - began) * cycle / len(trials) > self._remaining():
+                break
+        shutil.rmtree(folder)
+        for trial in trials:
+            self._check(trial.reindex, count)
+        items = (
+            f"{len(records):,} items (whole corpus)"
+            if len(records) == len(self.records)
+            else f"{len(records):,} items (fixed subset, seed {self.seed})"
+        )
+        builds = durability.Cost.of(trials, lambda t: t.build)
+        reindexes = durability.Cost.of(trials, lambda t: t.reindex)
+        on = tuple(c for t in trials[:1] for c in (t.build.command, t.reindex.command))
+        off = tuple(c for t in trials[1:2] for c in (t.build.command, t.reindex.command))
+        how = on + off
+        target = Target("<=", durability.TARGET)
+        rows = []
+        for label, cost in (
+            (f"full build, {items}", builds),
+            (f"1% reindex, {count:,} items changed", reindexes),
+        ):
+            rows += [
+                Row(
+                    f"{label}: s, fsync on (median of {cost.trials})", cost.on_s, None, None, how, 2
+                ),
+                Row(
+                    f"{label}: s, SPEECHSEARCH_FSYNC=0 (median of {cost.trials})",
+                    cost.off_s,
+                    None,
+                    None,
+                    how,
+                    2,
+                ),
+                Row(f"{label}: on / off", cost.ratio, None, target, how, 3),
+            ]
+        self.report.add(DURABILITY, rows)
+        self.report.details[f"{DURABILITY}: every trial, in order"] = durability.listing(trials)
+
+    def _remaining(self) -> float:
+        """Seconds of the budget left, SAFETY_S kept aside."""
+        return self.plan.budget_s - (time.monotonic() - self.began) - SAFETY_S
+
     # -- 4 (10x) ---------------------------------------------------------------------------
 
     def scale(self, choice: str, times: int) -> None:
         """The corpus `times` over with distinct ids: build, latency, serving memory."""
         builds = self.durations.get("ours build", 0) + self.durations.get("baseline procs=2", 0)
         projected = times * builds + 3 * self.durations.get("latency", 0)
-        remaining = self.plan.budget_s - (time.monotonic() - self.began) - SAFETY_S
+        remaining = self._remaining()
         if choice == "off" or (choice == "auto" and projected > remaining):
             reason = f"projected {projected:.0f} s ({times}× this run's builds) > {remaining:.0f} s"
             self.report.notes.append(
@@ -552,8 +810,30 @@ class Bench:
                 self.serving()
             with self.step("seed-style relevance"):
                 self.seed_style()
+            with self.step("hostile queries"):
+                self.hostile_queries()
+            with self.step("big document"):
+                self.big_documents(self.plan.big_mb)
+            with self.step("durability cost"):
+                self.fsync_cost(self.plan.durability_docs, self.plan.durability_trials)
         with self.step(f"{times}× index ({scale})"):
             self.scale(scale, times)
+
+    def alone(self, args: argparse.Namespace) -> None:
+        """One part on its own (python -m bench hostile | bigdoc | durability)."""
+        if args.command == "hostile":
+            with self.step("our index and the baseline's (procs=2)"):
+                self._index(self.feed, self.ours_ix)
+                self._baseline_build(self.feed, self.base_ix, 2)
+            with self.step("hostile queries"):
+                self.hostile_queries()
+        elif args.command == "bigdoc":
+            with self.step("big document"):
+                self.big_documents(args.size_mb or self.plan.big_mb)
+        else:
+            with self.step("durability cost"):
+                cycles = args.cycles and args.cycles * len(durability.ORDER)
+                self.fsync_cost(args.docs, cycles or self.plan.durability_trials)
 
 
 def code_digest() -> str:
@@ -568,13 +848,22 @@ def code_digest() -> str:
 def run(args: argparse.Namespace) -> int:
     """The benchmark: measure, write the report, leave nothing behind."""
     plan = SMOKE if args.smoke else FULL
-    alone = f"scaled index only ({args.scale_times}×)" if args.scale10 == "only" else ""
-    report = Report(plan.mode, ["python -m bench", *sys.argv[1:]], title=alone)
+    part = args.command if args.command in PARTS else ""
+    if part:
+        title = f"{part} only"
+    elif args.scale10 == "only":
+        title = f"scaled index only ({args.scale_times}×)"
+    else:
+        title = ""
+    report = Report(plan.mode, ["python -m bench", *sys.argv[1:]], title=title, part=part)
     began, code = time.monotonic(), code_digest()
     with tempfile.TemporaryDirectory(prefix="speechsearch-bench-") as name:
         print(f"work folder {name}", file=sys.stderr, flush=True)
         bench = Bench(plan, report, Path(name), args.seed)
-        bench.everything(args.scale10, args.scale_times)
+        if part:
+            bench.alone(args)
+        else:
+            bench.everything(args.scale10, args.scale_times)
     if code_digest() != code:
         report.notes.insert(
             0,
@@ -613,3 +902,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="copies of the corpus in the scaled index (10; fewer for a measured midpoint)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of every sample and query")
+
+
+def add_parts(commands: argparse._SubParsersAction) -> None:
+    """The parts that also run alone, each writing bench/out/<part>.md."""
+    commands.add_parser("hostile", help="hostile queries only, over new full-corpus indexes")
+    big = commands.add_parser("bigdoc", help="a big document only: its page and a search")
+    big.add_argument(
+        "--size-mb", type=float, help=f"the big record's MiB ({bigdoc.SIZE_MB:g}; smoke: 0.5)"
+    )
+    durable = commands.add_parser("durability", help="builds and reindexes, fsync on and off")
+    durable.add_argument("--docs", type=int, help="seeded subset of the corpus (default: all)")
+    durable.add_argument("--cycles", type=int, default=3, help="cycles of on, off, off, on (3)")
