@@ -12,6 +12,9 @@ MAX_QUERY_CHARS = 256
 # against its text, so a page past this is refused before any search runs.
 MAX_RESULTS = 10_000
 RELATED = 5  # related documents on a document page
+# Matches marked on a document page: a lone 的 in a 20 MB speech has a hundred thousand; past
+# this many the page says how many it marked.
+MAX_PAGE_MARKS = 5_000
 # The exact-value filters a search takes, with the name a reader sees.
 FILTERS = {"source": "来源", "category": "分类"}
 

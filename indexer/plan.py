@@ -12,6 +12,7 @@ from whoosh import query as wq
 from .analysis import UNITS, Pipeline, bigrams, latin_words
 from .dates import day_number
 from .errors import QueryError
+from .evaluate import Budget
 from .query import And, Filter, Node, Not, Or, ParsedQuery, Text
 
 # What one query may ask for: typed pieces in all, alternatives of one OR, words excluded.
@@ -189,6 +190,7 @@ class _Context:
 
     pipeline: Pipeline
     lexicon: Lexicon | None = None
+    budget: Budget | None = None
     capped: bool = False
     units: int = 0
     excluded: int = 0
@@ -230,6 +232,9 @@ def _lone_query(ctx: _Context, char: str, field_name: str) -> wq.Query:
     first, within LONE_POSTINGS / LONE_TERMS (all of them without a lexicon)."""
     if ctx.lexicon is None:
         return wq.Or([wq.Term(field_name, char), wq.Prefix(field_name, char)])
+    if ctx.budget is not None and ctx.budget.expired():  # many lone characters: no time left
+        ctx.capped = True
+        return wq.Term(field_name, char)
     expansion = ctx.lexicon.expansion(field_name, char)
     terms: list[wq.Query] = []
     postings = 0
@@ -248,13 +253,15 @@ def build_plan(
     parsed: ParsedQuery,
     pipeline: Pipeline,
     lexicon: Lexicon | None = None,
+    budget: Budget | None = None,
 ) -> QueryPlan | None:
     """The plan for a parsed query, or None when nothing searchable was typed; QueryError when
-    it asks for more than one query may (MAX_UNITS, MAX_ALTERNATIVES, MAX_EXCLUDED)."""
+    it asks for more than one query may (MAX_UNITS, MAX_ALTERNATIVES, MAX_EXCLUDED). Lone
+    characters planned once budget is spent stand for themselves only (the plan is capped)."""
     if parsed.node is None:
         return None
     plan = QueryPlan(query=wq.NullQuery, node=parsed.node)
-    ctx = _Context(pipeline, lexicon)
+    ctx = _Context(pipeline, lexicon, budget)
     required = _compile(parsed.node, ctx, plan, negated=False)
     if required is None:
         return None

@@ -94,6 +94,7 @@ class DocumentPage(TypedDict):
     as_stored: bool  # shown with a pre-segmented source's spaces (else as a reader reads it)
     segmented: bool  # the stored text has spaces between Han characters to remove
     marks: int
+    marks_shown: int  # marked on the page: at most MAX_PAGE_MARKS
     straddles: int
     date: str | None
     source: str | None

@@ -23,7 +23,15 @@ from .analysis import build_pipeline
 from .dates import day_number, parse_date
 from .errors import AnalyzerMismatch, DocumentNotFound, IndexUnreadable, QueryError
 from .evaluate import Budget, evaluate, ranked
-from .limits import FILTERS, MAX_QUERY_CHARS, MAX_RESULTS, PAGE_SIZE, RELATED, check_page_size
+from .limits import (
+    FILTERS,
+    MAX_PAGE_MARKS,
+    MAX_QUERY_CHARS,
+    MAX_RESULTS,
+    PAGE_SIZE,
+    RELATED,
+    check_page_size,
+)
 from .normalize import Normalized
 from .plan import QueryPlan, build_plan
 from .query import parse
@@ -51,7 +59,7 @@ MATCHES = ("all", "words")  # every item holding the characters, or only those u
 # Milliseconds a search may spend finding and checking candidates; past it the answer is what
 # was found so far, marked partial (a crafted query cannot hold a worker for seconds).
 BUDGET_MS = 500
-HEALTH_WAIT = 0.05  # seconds a health check waits for a running search
+HEALTH_WAIT = 0.005  # seconds a health check waits for a running search
 RERANK_WINDOW = 20
 FACET_FIELDS = ("source", "year")
 FACET_LIMIT = 12
@@ -204,7 +212,8 @@ class SearchIndex:
         parsed = parse(request.q)
         with self._lock:
             snapshot = self._fresh()  # may bring a new pipeline (new analyzer files)
-            plan = build_plan(parsed, self.pipeline, snapshot)
+            budget = Budget(request.budget_ms / 1000)  # planning, finding and checking
+            plan = build_plan(parsed, self.pipeline, snapshot, budget)
             if plan is None:
                 raise QueryError("查询里没有可以搜索的词语 (nothing searchable in the query)")
             for name, label, value in request.value_filters():
@@ -214,7 +223,6 @@ class SearchIndex:
             if date_from or date_to:
                 allowed.append(snapshot.dated(day_number(date_from), day_number(date_to)))
             within = functools.reduce(_both, allowed) if allowed else None
-            budget = Budget(request.budget_ms / 1000)
             ran = self._run(snapshot, plan, within, request, budget, marks)
             hits, total, exact_total, facets, as_words = ran
             pages = max(1, math.ceil(total / request.size))
@@ -403,8 +411,9 @@ class SearchIndex:
         body = stored.get("body", "")
         spans = self._spans(_body_norm(stored), plan)
         title = (shown["title"], self._spans(_title_norm(stored), plan))
-        reading = readable(body, spans)
-        shown_body = (body, spans) if as_stored else reading
+        shown_spans = spans[:MAX_PAGE_MARKS]
+        reading = readable(body, shown_spans)
+        shown_body = (body, shown_spans) if as_stored else reading
         return {
             "id": shown["id"],
             "title": shown["title"],
@@ -418,6 +427,7 @@ class SearchIndex:
             "as_stored": as_stored,
             "segmented": len(reading[0]) != len(body),
             "marks": len(spans),
+            "marks_shown": len(shown_spans),
             "straddles": sum(s.straddle for s in spans),
             "date": shown["date"],
             "source": shown["source"],

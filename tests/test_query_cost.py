@@ -13,6 +13,7 @@ from conftest import write_jsonl
 from indexer import SearchIndex, SearchRequest, Settings, sync
 from indexer import plan as planning
 from indexer.errors import QueryError
+from indexer.limits import MAX_PAGE_MARKS
 
 FREQUENT = "的是在和有他不我了人这中大为上个国到说们以要就时来用"
 
@@ -110,8 +111,19 @@ def test_a_very_long_item_is_found_marked_and_shown(cost_index):
     assert "<mark>华为</mark>" in result["hits"][0]["passages"][0]
     page = cost_index.document("long", q="的")
     assert page["marks"] == 40_000
+    assert page["marks_shown"] == MAX_PAGE_MARKS  # the page says it marked only these
+    assert "".join(page["paragraphs_html"]).count("<mark") == MAX_PAGE_MARKS
     assert len(page["paragraphs_html"]) == 20_000
     assert page["keywords"]  # from the head of the item
     straddles = cost_index.document("long", q="气管")
     assert straddles["marks"] == 20_000  # every one checked up to the cap, the rest as words
     assert 0 < straddles["straddles"] < 20_000
+
+
+def test_a_query_of_many_lone_characters_stops_expanding_when_its_budget_is_spent(cost_index):
+    query = " OR ".join("的我们作品确天然气管道华为公司发展")
+    whole = cost_index.search(SearchRequest(q=query, size=100))
+    assert not whole["partial"]
+    spent = cost_index.search(SearchRequest(q=query, size=100, budget_ms=0))
+    assert spent["partial"] and not spent["total_exact"]
+    assert {h["id"] for h in spent["hits"]} <= {h["id"] for h in whole["hits"]}
