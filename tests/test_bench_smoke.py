@@ -13,10 +13,11 @@ from pathlib import Path
 
 from conftest import ROOT
 
-# The smoke run costs about 35 s of CPU; on a quiet 2-core machine its wall time is about the
-# same. Wall time on a machine shared with other work stretches with the load, so the 60 s
-# budget is checked on CPU time, and wall time only guards against a hang.
-CPU_BUDGET_S = 60
+# The smoke run costs about 50 s of CPU (35 s before the hostile queries, the big document and
+# the durability cost joined it); on a quiet 2-core machine its wall time is about 40 s. Wall
+# time on a machine shared with other work stretches with the load, so the 90 s budget is
+# checked on CPU time, and wall time only guards against a hang.
+CPU_BUDGET_S = 90
 WALL_LIMIT_S = 180
 SECTIONS = (
     "Full build",
