@@ -22,10 +22,15 @@ class Document:
     url: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     path: str = ""
+    # The record as read, before its markup was cleaned (JSON records): a reindex compares it
+    # before cleaning, so an unchanged record costs no parsing of its markup.
+    fingerprint: str = ""
 
     @property
     def content_hash(self) -> str:
         """Fingerprint of everything indexed, so a reindex can tell changed documents apart."""
+        if self.fingerprint:
+            return self.fingerprint
         payload = json.dumps(
             [
                 self.title,

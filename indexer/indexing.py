@@ -200,6 +200,7 @@ def _existing(ix) -> dict[str, tuple[str, str]]:
 def _update(store, generation, reader, report, optimize, progress) -> None:
     ix = store.open(generation)
     existing = _existing(ix)
+    reader.known = {doc_id: content_hash for doc_id, (content_hash, _) in existing.items()}
     writer = None
     try:
         for count, doc in enumerate(reader.documents(), start=1):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -296,6 +297,9 @@ class CorpusReader:
     problems: list[Problem] = field(default_factory=list)
     files_with_errors: set[str] = field(default_factory=set)
     files_read: int = 0
+    # id -> fingerprint of the records an index holds: a record read with the same fingerprint
+    # comes back with its markup not cleaned (the caller keeps what it indexed before).
+    known: Mapping[str, str] = field(default_factory=dict)
     _first_seen: dict[str, str] = field(default_factory=dict)
 
     def documents(self) -> Iterator[Document]:
@@ -574,7 +578,10 @@ class CorpusReader:
         if not isinstance(body, str) or not body.strip():
             return Problem(name, "empty body", doc_id=doc_id)
         fmt, unknown_format = _declared_format(cleaned.get("format"))
-        body = markup.clean(body, fmt)
+        fingerprint = _fingerprint(cleaned)
+        unchanged = self.known.get(doc_id) == fingerprint
+        if not unchanged:
+            body = markup.clean(body, fmt)
         if not body:
             return Problem(name, "empty body once its markup is removed", doc_id=doc_id)
 
@@ -597,7 +604,7 @@ class CorpusReader:
         title = cleaned.get("title")
         return Document(
             id=doc_id,
-            title=markup.clean_title(str(title).strip(), fmt).strip() if title is not None else "",
+            title=_title(title, fmt, unchanged),
             body=body,
             date=date,
             source=_text_or_none(cleaned.get("source")),
@@ -605,7 +612,22 @@ class CorpusReader:
             url=_text_or_none(cleaned.get("url")),
             metadata={k: v for k, v in cleaned.items() if k not in KNOWN_FIELDS},
             path=name,
+            fingerprint=fingerprint,
         )
+
+
+def _fingerprint(record: Mapping[str, Any]) -> str:
+    """The record as read, before cleaning: what tells a reindex it changed."""
+    payload = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+    return "r:" + hashlib.blake2b(payload.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _title(title: Any, fmt: markup.Format | None, unchanged: bool) -> str:
+    """A record's title cleaned of its markup (as read, when the record is known unchanged)."""
+    if title is None:
+        return ""
+    text = str(title).strip()
+    return text if unchanged else markup.clean_title(text, fmt).strip()
 
 
 def _declared_format(value: Any) -> tuple[markup.Format | None, str | None]:

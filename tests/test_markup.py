@@ -374,3 +374,25 @@ def test_the_first_500_cctv_items_lose_their_markup_and_keep_their_han_text(
     for doc in docs:
         assert "**" not in doc.body and "<!--" not in doc.body, doc.id
         assert len(HAN.findall(doc.body)) == len(HAN.findall(raw[doc.id])), doc.id
+
+
+def test_a_reindex_compares_records_before_cleaning_and_cleans_what_changed(tmp_path: Path):
+    from indexer import Settings, sync
+
+    records = [
+        {"id": f"m{n}", "title": f"**标题{n}**", "body": f"<!--begin-->**央视网消息**第{n}条。"}
+        for n in range(3)
+    ]
+    corpus = write_jsonl(tmp_path / "c.jsonl", records)
+    settings = Settings.from_env(index_dir=tmp_path / "index", procs=1)
+    sync(settings, [corpus])
+    records[1]["body"] = "**新华社消息**改过的第1条。"
+    write_jsonl(corpus, records)
+    report = sync(settings, [corpus])
+    assert (report.unchanged, report.updated) == (2, 1)
+    assert sync(settings, [corpus]).unchanged == 3  # and the next run finds nothing to do
+    index = SearchIndex(settings)
+    for q, doc_id in (("央视网消息", "m0"), ("新华社消息", "m1"), ("标题2", "m2")):
+        hit = index.search(SearchRequest(q=q))["hits"][0]
+        assert hit["id"] == doc_id
+        assert "*" not in hit["passages"][0] + hit["title"] and "<!--" not in hit["passages"][0]
