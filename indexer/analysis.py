@@ -132,8 +132,10 @@ class Pipeline:
         return FastCut(self.segmenter)
 
     def warm_up(self) -> None:
-        """Load the dictionary now, so the first query or document does not pay for it."""
+        """Load the dictionary and the cutter's table now, so the first query or document
+        does not pay for them, and server processes forked after this share them."""
         self.segmenter.initialize()
+        self.cutter  # noqa: B018 (built on first use)
 
     @cached_property
     def synonyms(self) -> dict[str, tuple[str, ...]]:
