@@ -204,8 +204,13 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
     writer = None
     try:
         for count, doc in enumerate(reader.documents(), start=1):
-            fields = storable_fields(doc, reader)
             old = existing.pop(doc.id, None)
+            if old is not None and old[0] == doc.content_hash:
+                report.unchanged += 1  # nothing to prepare for a writer
+                if progress:
+                    progress(count)
+                continue
+            fields = storable_fields(doc, reader)
             if fields is None:
                 if old is not None:  # as in a file with errors: the last good version stays
                     report.kept += 1
