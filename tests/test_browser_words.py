@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import test_browser
 from conftest import write_jsonl
 from playwright.sync_api import Browser, Page, expect
 from test_browser import (  # noqa: F401 (fixtures)
-    CHROMIUM,
     DESKTOP,
     browser,
     open_context,
@@ -36,12 +36,7 @@ ODD_IDS = [
     "end/",
 ]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="Debian's Chromium is not at /usr/bin/chromium"
-    ),
-]
+pytestmark = test_browser.pytestmark  # Chromium or a skip that says why
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,13 @@ from click.testing import CliRunner
 from conftest import SEED_CORPUS, SEED_ID, write_jsonl
 from flask import Flask
 from flask.testing import FlaskClient
+from test_webui import make_app
 from werkzeug.test import TestResponse
 
 from indexer import Settings, sync
 from indexer.cli import cli
 from indexer.errors import UsageError
-from webui import CACHE_SECONDS, create_app
+from webui import CACHE_SECONDS
 
 NEWS = 24  # news items that all say 公益: more than the 20 results of the small app below
 ODD_IDS = (
@@ -82,12 +83,6 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = Settings.from_env(index_dir=folder / "index", procs=1)
     sync(settings, [corpus, SEED_CORPUS / f"{SEED_ID}.txt"])
     return settings.index_dir
-
-
-def make_app(index_dir: Path, instance: Path, **config: Any) -> Flask:
-    return create_app(
-        {"TESTING": True, "INDEX_DIR": str(index_dir), **config}, instance_path=str(instance)
-    )
 
 
 @pytest.fixture(scope="module")
