@@ -53,15 +53,15 @@ def test_the_end_comment_on_its_own_line_and_the_begin_comment_alone() -> None:
         ("**央视网消息**：正文", "央视网消息：正文"),
         # CommonMark alone keeps these asterisks: punctuation inside the marks, a letter outside
         ("**《求是》**杂志发表文章", "《求是》杂志发表文章"),
-        ("中国**“一带一路”**倡议", "中国“一带一路”倡议"),
+        ("城市**“绿色出行”**倡议", "城市“绿色出行”倡议"),
         ("会议强调**，要坚持**原则", "会议强调，要坚持原则"),
         ("他说：“**重要**”。", "他说：“重要”。"),
         ("你好*世界*。", "你好世界。"),
         # scraped pages leave a no-break or ideographic space inside the marks
-        ("**俄罗斯卢布汇率继续走强\xa0**\n正文", "俄罗斯卢布汇率继续走强\n正文"),
+        ("**本市春季植树活动圆满结束\xa0**\n正文", "本市春季植树活动圆满结束\n正文"),
         ("**\xa0印度央行推出新机制**", "\xa0印度央行推出新机制"),
         ("**驻地新增病例达新高\xa0\xa0 **\n正文", "驻地新增病例达新高\n正文"),
-        ("**政府架构方案\u3000**", "政府架构方案"),
+        ("**社区图书角开放\u3000**", "社区图书角开放"),
         # backslash escapes are text by the writer's word
         ("全天7\\*24小时服务", "全天7*24小时服务"),
         ("气温下降6\\~8℃", "气温下降6~8℃"),
