@@ -8,7 +8,7 @@ import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib.metadata import version
@@ -85,6 +85,16 @@ def latin_words(
     yield piece, pos, offset, end
     if piece.isdigit() and end < len(text) and text[end] in UNITS:
         yield piece + text[end], pos, offset, end + 1
+
+
+def inner_words(word: str, freq: Mapping[str, int]) -> Iterator[tuple[str, int, int]]:
+    """(part, start, end) of the dictionary words inside a longer word (search mode: 中华 and
+    人民 of 中华人民共和国), for the words field and the title's words alike."""
+    for n in range(2, len(word)):
+        for i in range(len(word) - n + 1):
+            part = word[i : i + n]
+            if freq.get(part):
+                yield part, i, i + n
 
 
 def bigrams(run: str) -> list[str]:
@@ -172,11 +182,7 @@ class Pipeline:
                 end = start + len(word)
                 if len(word) > 1:
                     found.append((word, start, end))
-                for n in range(2, len(word)):  # the dictionary words inside a long word
-                    for i in range(len(word) - n + 1):
-                        part = word[i : i + n]
-                        if freq.get(part):
-                            found.append((part, start + i, start + i + n))
+                found.extend((part, start + i, start + j) for part, i, j in inner_words(word, freq))
                 start = end
             return tuple(found)
 
@@ -226,12 +232,8 @@ class Pipeline:
             for word, start, _ in self.segment(piece):
                 start += offset
                 yield word, pos, start, start + len(word)
-                if len(word) > 2:  # search mode: the dictionary words inside a long word
-                    for n in range(2, len(word)):
-                        for i in range(len(word) - n + 1):
-                            part = word[i : i + n]
-                            if part != word and freq.get(part):
-                                yield part, pos, start + i, start + i + n
+                for part, i, j in inner_words(word, freq):
+                    yield part, pos, start + i, start + j
                 for synonym in self.synonyms.get(word, ()):
                     yield synonym, pos, start, start + len(word)
                 pos += 1
