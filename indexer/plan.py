@@ -89,6 +89,10 @@ class QueryPlan:
         """Does a candidate really hold the query (grams are only a sieve)?"""
         return self._eval(self.node, title, body)
 
+    def holds_exact(self, title: str, body: str) -> bool:
+        """Does a candidate hold the typed string itself (what ranks it first)?"""
+        return bool(self.exact) and (self.exact in title or self.exact in body)
+
     def _eval(self, node: Node, title: str, body: str) -> bool:
         if isinstance(node, Text):
             haystacks = (title,) if node.field == "title" else (title, body)

@@ -301,7 +301,7 @@ class SearchIndex:
             if not plan.matches(title, stored.get("norm", "")):
                 rejected.append(at)
                 continue
-            exact = bool(plan.exact) and (plan.exact in title or plan.exact in stored["norm"])
+            exact = plan.holds_exact(title, stored["norm"])
             score = None if by_date else float(found.scores[at])
             kept.append((exact, float(keys[at]), score, bool(tier[at]), stored))
         if not by_date:
@@ -335,8 +335,7 @@ class SearchIndex:
             return likely
         for position in at.tolist():
             stored = snapshot.searcher.stored_fields(int(found.ids[position]))
-            if plan.exact not in stored.get("norm_title", "") and plan.exact not in stored["norm"]:
-                likely[position] = False
+            likely[position] = plan.holds_exact(stored.get("norm_title", ""), stored["norm"])
         return likely
 
     @staticmethod
