@@ -23,15 +23,14 @@ MAX_ALIGN_CHECKS = 2000
 
 @dataclass(frozen=True)
 class Span:
-    """[start, end) in the stored text, which needle matched there, and whether that match
-    is a typed word whose characters only meet across two words of the text (a straddle)."""
+    """[start, end) in the stored text, which needles matched there (the typed string's span
+    covers the words inside it), and whether that match is a typed word whose characters only
+    meet across two words of the text (a straddle)."""
 
     start: int
     end: int
-    needle: int
+    needles: frozenset[int]
     straddle: bool = False
-    covers: frozenset[int] = frozenset()  # every needle merged into it (the typed string's
-    # span covers the words inside it)
 
 
 Aligned = Callable[[str, int, int], bool]
@@ -59,7 +58,7 @@ def find_spans(
             start, end = norm.source_span(at, at + len(needle))
             straddle = checks > 0 and not aligned(text, at, at + len(needle))
             checks -= 1
-            found.append(Span(start, end, index, straddle, frozenset((index,))))
+            found.append(Span(start, end, frozenset((index,)), straddle))
             at = text.find(needle, at + 1)
     found.sort(key=lambda s: (s.start, -s.end))
     merged: list[Span] = []
@@ -69,9 +68,8 @@ def find_spans(
             merged[-1] = Span(
                 last.start,
                 max(last.end, span.end),
-                last.needle,
+                last.needles | span.needles,
                 last.straddle and span.straddle,
-                last.covers | span.covers,
             )
         else:
             merged.append(span)
@@ -221,8 +219,8 @@ def _window(
     if cut >= 0 and spans[cut].start < end < spans[cut].end:  # never cut a mark in half
         end = spans[cut].end
     inside = spans[bisect_left(starts, start) : bisect_right(ends, end)]
-    as_words = frozenset().union(*(s.covers for s in inside if not s.straddle))
-    needles = frozenset().union(*(s.covers for s in inside))
+    as_words = frozenset().union(*(s.needles for s in inside if not s.straddle))
+    needles = frozenset().union(*(s.needles for s in inside))
     score = len(as_words) * 10_000 + len(needles) * 100 + len(inside)
     return start, end, score
 

@@ -99,7 +99,7 @@ def test_snippets_are_valid_escaped_html_with_only_mark_tags(text: str, needles:
 
 def test_marked_text_is_pieces_of_the_stored_text() -> None:
     text = "访华为契机，华为公司"
-    spans = [Span(1, 3, 0, straddle=True), Span(6, 8, 0)]
+    spans = [Span(1, 3, frozenset({0}), straddle=True), Span(6, 8, frozenset({0}))]
     pieces = marked(text, spans)
     assert pieces == [
         Piece("访"),
