@@ -181,6 +181,7 @@ class SearchIndex:
                     "the index was built with another analyzer configuration "
                     f"({', '.join(changed)} differ); run `speechsearch reindex` to rebuild it"
                 )
+            pipeline.warm_up()  # a new dictionary loads here, not inside a search's budget
             self._close()
             self._generation, self.pipeline = generation, pipeline
             self._held.snapshot = Snapshot(ix.searcher(weighting=BM25F()))
