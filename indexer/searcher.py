@@ -4,12 +4,14 @@ named type (results), for text, HTML or JSON alike."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import math
 import threading
 import time
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 from whoosh.scoring import BM25F
 
-from .analysis import build_pipeline
+from .analysis import Pipeline, build_pipeline
 from .dates import day_number, parse_date
 from .errors import AnalyzerMismatch, DocumentNotFound, IndexUnreadable, QueryError
 from .evaluate import Budget, evaluate, ranked
@@ -34,7 +36,7 @@ from .limits import (
 )
 from .normalize import Normalized
 from .plan import QueryPlan, build_plan
-from .query import parse
+from .query import ParsedQuery, parse
 from .related import keywords, related_documents, word_weights
 from .results import DocumentPage, FacetValue, Health, Hit, SearchResult, Stats, summary
 from .settings import Settings
@@ -126,6 +128,21 @@ class SearchRequest:
         return bounds[0], bounds[1]
 
 
+@dataclass(frozen=True)
+class Selection:
+    """What a query selects, with the snapshot and pipeline it was read with: `found` are the
+    candidates in document order with their BM25F scores (the set every total counts; verify
+    against the stored text unless plan.sieve_exact), `words` which of them use every typed
+    word as a word (None: no tiers), `budget` what is left of the request's time."""
+
+    snapshot: Snapshot
+    pipeline: Pipeline
+    plan: QueryPlan
+    found: Matches
+    words: np.ndarray | None
+    budget: Budget
+
+
 class _Held:
     """The snapshot a SearchIndex holds, its searcher closed when the index object goes away."""
 
@@ -214,16 +231,7 @@ class SearchIndex:
         with self._lock:
             snapshot = self._fresh()  # may bring a new pipeline (new analyzer files)
             budget = Budget(request.budget_ms / 1000)  # planning, finding and checking
-            plan = build_plan(parsed, self.pipeline, snapshot, budget)
-            if plan is None:
-                raise QueryError("查询里没有可以搜索的词语 (nothing searchable in the query)")
-            for name, label, value in request.value_filters():
-                if not snapshot.doc_frequency(name, value):
-                    raise QueryError(f"没有{label}为「{value}」的文档 (unknown {name})")
-            allowed = [snapshot.valued(name, v) for name, _, v in request.value_filters()]
-            if date_from or date_to:
-                allowed.append(snapshot.dated(day_number(date_from), day_number(date_to)))
-            within = functools.reduce(_both, allowed) if allowed else None
+            plan, within = self._plan(snapshot, parsed, request, budget)
             ran = self._run(snapshot, plan, within, request, budget, marks)
             hits, total, exact_total, facets, as_words = ran
             pages = max(1, math.ceil(total / request.size))
@@ -260,6 +268,47 @@ class SearchIndex:
             "suggestions": offered,
         }
 
+    @contextlib.contextmanager
+    def selected(self, request: SearchRequest, own: bool = False) -> Iterator[Selection]:
+        """The documents a query and its filters select (the candidates every total counts),
+        for studying them rather than paging: trends, concordances, co-occurring words,
+        export. The snapshot is held for the caller inside the with block: under the lock, or
+        with own=True a private one on the live generation, for long reads (a streamed export)
+        that must not hold up searches."""
+        request.validate()
+        parsed = parse(request.q)
+        with contextlib.ExitStack() as stack:
+            if own:
+                with self._lock:
+                    self._fresh()  # the live generation and its pipeline
+                    searcher = self.store.open(self._generation).searcher(weighting=BM25F())
+                snapshot = Snapshot(searcher)
+                stack.callback(snapshot.close)
+            else:
+                stack.enter_context(self._lock)
+                snapshot = self._fresh()
+            budget = Budget(request.budget_ms / 1000)
+            plan, within = self._plan(snapshot, parsed, request, budget)
+            found, as_words = _candidates(snapshot, plan, within, request.match, budget)
+            yield Selection(snapshot, self.pipeline, plan, found, as_words, budget)
+
+    def _plan(
+        self, snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest, budget: Budget
+    ) -> tuple[QueryPlan, np.ndarray | None]:
+        """The query's plan and the documents its filters allow (None: all); unknown filter
+        values and queries with nothing to search are a QueryError."""
+        date_from, date_to = request.validate()
+        plan = build_plan(parsed, self.pipeline, snapshot, budget)
+        if plan is None:
+            raise QueryError("查询里没有可以搜索的词语 (nothing searchable in the query)")
+        for name, label, value in request.value_filters():
+            if not snapshot.doc_frequency(name, value):
+                raise QueryError(f"没有{label}为「{value}」的文档 (unknown {name})")
+        allowed = [snapshot.valued(name, v) for name, _, v in request.value_filters()]
+        if date_from or date_to:
+            allowed.append(snapshot.dated(day_number(date_from), day_number(date_to)))
+        return plan, functools.reduce(_both, allowed) if allowed else None
+
     def _run(
         self,
         snapshot: Snapshot,
@@ -273,11 +322,7 @@ class SearchIndex:
         itself, then every typed word used as a word, then BM25F; the best verified against
         their stored text (the grams are a sieve). Totals and facets over all candidates but
         those that failed verification (only the first tier's with match=words)."""
-        found = evaluate(plan.query, snapshot, within, budget=budget)
-        as_words = None if budget.expired() else _among(plan.words, snapshot, found)
-        if as_words is not None and request.match == "words":
-            found = Matches(found.ids[as_words], found.scores[as_words])
-            as_words = np.ones(len(found), dtype=bool)
+        found, as_words = _candidates(snapshot, plan, within, request.match, budget)
         wanted = request.page * request.size
         window = max(RERANK_WINDOW, wanted * 2)
         by_date = request.sort == "date"
@@ -477,6 +522,19 @@ class SearchIndex:
             "segments": segments,
             "analyzer": self.store.analyzer_fingerprint(health["generation"]),
         }
+
+
+def _candidates(
+    snapshot: Snapshot, plan: QueryPlan, within: np.ndarray | None, match: str, budget: Budget
+) -> tuple[Matches, np.ndarray | None]:
+    """Every document the plan's sieve finds, scored, and which of them use every typed word as
+    a word (None: no tiers, or no time left to tell); with match="words" only those."""
+    found = evaluate(plan.query, snapshot, within, budget=budget)
+    as_words = None if budget.expired() else _among(plan.words, snapshot, found)
+    if as_words is not None and match == "words":
+        found = Matches(found.ids[as_words], found.scores[as_words])
+        as_words = np.ones(len(found), dtype=bool)
+    return found, as_words
 
 
 def _among(query: wq.Query | None, snapshot: Snapshot, found: Matches) -> np.ndarray | None:
