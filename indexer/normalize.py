@@ -146,14 +146,20 @@ def _join_han(text: str) -> tuple[str, OffsetMap]:
 def reading_form(text: str) -> tuple[str, Callable[[int], int]]:
     """Text as a reader reads it: the spaces a segmenter put between Han characters removed
     (字节 跳动 → 字节跳动, the same joining the index does), with where each offset of the
-    text lands in it (an offset inside a removed gap lands where the gap was)."""
-    gaps = [m.span() for m in _HAN_GAP.finditer(text)]
-    if not gaps:
+    text lands in it (an offset inside a removed gap lands where the gap was). The gaps are
+    listed on the first offset asked for: a long item shown without marks needs none."""
+    reading = _HAN_GAP.sub("", text)
+    if len(reading) == len(text):
         return text, _same
-    starts = [start for start, _ in gaps]
-    removed = list(accumulate(end - start for start, end in gaps))
+    gaps: list[tuple[int, int]] = []
+    starts: list[int] = []
+    removed: list[int] = []
 
     def moved(pos: int) -> int:
+        if not gaps:
+            gaps.extend(m.span() for m in _HAN_GAP.finditer(text))
+            starts.extend(start for start, _ in gaps)
+            removed.extend(accumulate(end - start for start, end in gaps))
         at = bisect_right(starts, pos) - 1
         if at < 0:
             return pos
@@ -161,7 +167,7 @@ def reading_form(text: str) -> tuple[str, Callable[[int], int]]:
         before = removed[at - 1] if at else 0
         return start - before if pos < end else pos - removed[at]
 
-    return _HAN_GAP.sub("", text), moved
+    return reading, moved
 
 
 def _same(pos: int) -> int:

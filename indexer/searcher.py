@@ -42,13 +42,14 @@ from .results import DocumentPage, FacetValue, Health, Hit, SearchResult, Stats,
 from .settings import Settings
 from .snapshot import Matches, Snapshot
 from .snippets import (
+    PASSAGE_SPANS,
     Render,
     Span,
     as_html,
-    as_plain,
     find_spans,
     marked,
-    paragraphs,
+    occurrences,
+    paragraphs_html,
     passages,
     readable,
 )
@@ -422,15 +423,20 @@ class SearchIndex:
             "category": shown["category"],
             "url": shown["url"],
             "passages": [
-                marks(p) for p in passages(*readable(body, self._spans(_body_norm(stored), plan)))
+                marks(p)
+                for p in passages(
+                    *readable(body, self._spans(_body_norm(stored), plan, PASSAGE_SPANS))
+                )
             ],
         }
 
-    def _spans(self, norm: Normalized, plan: QueryPlan | None) -> list[Span]:
+    def _spans(
+        self, norm: Normalized, plan: QueryPlan | None, limit: int | None = None
+    ) -> list[Span]:
         """Where the query matched a text; typed words that only straddle two words flagged."""
         if plan is None:
             return []
-        return find_spans(norm, plan.needles, plan.checked, self.pipeline.aligned)
+        return find_spans(norm, plan.needles, plan.checked, self.pipeline.aligned, limit)
 
     # -- documents -----------------------------------------------------------------------
 
@@ -454,9 +460,9 @@ class SearchIndex:
             alike = related_documents(snapshot, docnum, weights, related)
         shown = summary(stored)
         body = stored.get("body", "")
-        spans = self._spans(_body_norm(stored), plan)
+        norm = _body_norm(stored)
+        shown_spans = self._spans(norm, plan, MAX_PAGE_MARKS)
         title = (shown["title"], self._spans(_title_norm(stored), plan))
-        shown_spans = spans[:MAX_PAGE_MARKS]
         reading = readable(body, shown_spans)
         shown_body = (body, shown_spans) if as_stored else reading
         return {
@@ -464,16 +470,16 @@ class SearchIndex:
             "title": shown["title"],
             "title_html": as_html(marked(*(title if as_stored else readable(*title)))),
             "body": body,
-            "paragraphs_html": [
-                as_html(pieces, first_id)
-                for pieces, first_id in paragraphs(*shown_body)
-                if as_plain(pieces).strip()
-            ],
+            "paragraphs_html": paragraphs_html(*shown_body),
             "as_stored": as_stored,
             "segmented": len(reading[0]) != len(body),
-            "marks": len(spans),
+            "marks": (
+                len(shown_spans)
+                if len(shown_spans) < MAX_PAGE_MARKS
+                else occurrences(norm, plan.needles if plan else [])
+            ),
             "marks_shown": len(shown_spans),
-            "straddles": sum(s.straddle for s in spans),
+            "straddles": sum(s.straddle for s in shown_spans),
             "date": shown["date"],
             "source": shown["source"],
             "category": shown["category"],

@@ -19,6 +19,8 @@ _LEAD = 30
 # Occurrences of one word checked for straddling: each cuts its Han run, so a very long item
 # stops checking past this many (the rest are marked as words).
 MAX_ALIGN_CHECKS = 2000
+# Matches a hit's passages are chosen among: the first ones of a very long item are enough.
+PASSAGE_SPANS = 1000
 
 
 @dataclass(frozen=True)
@@ -41,25 +43,36 @@ def find_spans(
     needles: list[str],
     words: Collection[str] = (),
     aligned: Aligned | None = None,
+    limit: int | None = None,
 ) -> list[Span]:
-    """Every occurrence of every needle, as non-overlapping spans of the stored text; an
+    """Every occurrence of every needle (or the first `limit` spans: a lone 的 in a 20 MB item
+    occurs a hundred thousand times), as non-overlapping spans of the stored text; an
     occurrence of a needle in words that aligned(text, start, end) rejects is a straddle."""
     found: list[Span] = []
     text = norm.text
+    known = len(text)  # every occurrence before this offset is found
     for index, needle in enumerate(needles):
         if not needle:
             continue
         checks = MAX_ALIGN_CHECKS if aligned is not None and needle in words else 0
+        taken = 0
         at = text.find(needle)
         while at >= 0:
             if _inside_latin(text, at, at + len(needle)):  # 5 in 58: not what the index matched
                 at = text.find(needle, at + 1)
                 continue
+            if limit is not None and taken == limit:
+                known = min(known, at)
+                break
             start, end = norm.source_span(at, at + len(needle))
             straddle = checks > 0 and not aligned(text, at, at + len(needle))
             checks -= 1
+            taken += 1
             found.append(Span(start, end, frozenset((index,)), straddle))
             at = text.find(needle, at + 1)
+    if known < len(text):  # past where a needle stopped, another's spans might be cut wrong
+        edge = norm.source_offset(known)
+        found = [s for s in found if s.start < edge]
     found.sort(key=lambda s: (s.start, -s.end))
     merged: list[Span] = []
     for span in found:
@@ -73,7 +86,13 @@ def find_spans(
             )
         else:
             merged.append(span)
-    return merged
+    return merged if limit is None else merged[:limit]
+
+
+def occurrences(norm: Normalized, needles: list[str]) -> int:
+    """How often the needles occur in the text (what find_spans would find without a limit,
+    less the rare overlaps it merges), counted without mapping a single offset."""
+    return sum(norm.text.count(needle) for needle in needles if needle)
 
 
 def readable(text: str, spans: list[Span]) -> tuple[str, list[Span]]:
@@ -162,21 +181,26 @@ def passages(text: str, spans: list[Span], limit: int = MAX_PASSAGES) -> list[Ma
     ]
 
 
-def paragraphs(text: str, spans: list[Span]) -> list[tuple[Marked, int]]:
-    """Each line of text as marked pieces, with the number its first mark takes: marks are
-    numbered from 1 on across lines, so the document page can link to each."""
-    found: list[tuple[Marked, int]] = []
+def paragraphs_html(text: str, spans: list[Span]) -> list[str]:
+    """Each non-blank line of text as HTML, its marks numbered on across lines from id="m1" so
+    the document page can link to each; lines without a mark (most of a long item) come from
+    one escape over the whole text."""
+    escaped = escape(text).split("\n")
+    found: list[str] = []
     offset = 0
     number = 1
     first = 0  # spans are sorted and never overlap: each line takes the next few
-    for line in text.split("\n"):
+    for at, line in enumerate(text.split("\n")):
         end = offset + len(line)
         while first < len(spans) and spans[first].end <= offset:
             first += 1
         last = first
         while last < len(spans) and spans[last].start < end:
             last += 1
-        found.append((marked(text, spans[first:last], offset, end), number))
+        if last > first:
+            found.append(as_html(marked(text, spans[first:last], offset, end), number))
+        elif line.strip():
+            found.append(escaped[at])
         number += last - first
         offset = end + 1
     return found

@@ -17,7 +17,8 @@ from indexer.snippets import (
     as_plain,
     find_spans,
     marked,
-    paragraphs,
+    occurrences,
+    paragraphs_html,
     passages,
 )
 
@@ -131,8 +132,19 @@ def test_passages_are_on_one_line_with_ellipses_where_the_text_goes_on() -> None
 
 
 def test_paragraphs_number_their_marks_on_across_lines() -> None:
-    text = "张羽谈张羽\n\n无关\n张羽"
-    found = paragraphs(text, find_spans(normalize(text), ["张羽"]))
-    assert [as_plain(p) for p, _ in found] == ["张羽谈张羽", "", "无关", "张羽"]
-    assert [first for _, first in found] == [1, 3, 3, 3]
-    assert [as_html(p, first) for p, first in found][3] == '<mark id="m3">张羽</mark>'
+    text = "张羽谈张羽\n\n<无关> & \n张羽"
+    assert paragraphs_html(text, find_spans(normalize(text), ["张羽"])) == [
+        '<mark id="m1">张羽</mark>谈<mark id="m2">张羽</mark>',
+        "&lt;无关&gt; &amp; ",
+        '<mark id="m3">张羽</mark>',
+    ]
+
+
+def test_a_limit_keeps_the_first_spans_of_every_needle() -> None:
+    text = "甲乙" * 5 + "丙丁" + "甲乙" * 5
+    spans = find_spans(normalize(text), ["甲乙", "丙丁"], limit=3)
+    assert [(s.start, s.end) for s in spans] == [(0, 2), (2, 4), (4, 6)]
+    # 甲乙 stops after three; 丙丁 (at 10) lies past where it stopped, so it is not kept
+    spans = find_spans(normalize(text), ["甲乙", "丙丁"], limit=6)
+    assert [(s.start, s.end) for s in spans] == [(0, 2), (2, 4), (4, 6), (6, 8), (8, 10), (10, 12)]
+    assert occurrences(normalize(text), ["甲乙", "丙丁"]) == 11
