@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, request, url_for
+from markupsafe import Markup
 
 from .core import deepest_page
 from .search import search_request
@@ -61,6 +62,12 @@ def plain(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def as_paragraphs(paragraphs_html: list[str]) -> Markup:
+    """The core's HTML paragraphs (escaped there, marks its only markup) joined in one call: a
+    loop in the template costs a second on a 20 MB speech's 70,000 lines."""
+    return Markup("\n".join(f"<p>{html}</p>" for html in paragraphs_html))
+
+
 def register_template_helpers(app: Flask) -> None:
     """Make the helpers above available in every template."""
     app.add_template_global(search_params)
@@ -70,3 +77,4 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(external_url)
     app.add_template_filter(chinese_date)
     app.add_template_filter(plain)
+    app.add_template_filter(as_paragraphs)
