@@ -22,6 +22,10 @@ from . import create_app
 from .core import search_index
 
 RESTART_DELAY_S = 0.5
+# How long a running search keeps the interpreter before a waiting thread gets it (Python's
+# default is 5 ms). A health check or a small page re-takes it at every read, write and file
+# access: a dozen waits of 5 ms behind a hostile search made /healthz take 60-130 ms.
+SWITCH_INTERVAL_S = 0.001
 
 
 @click.command()
@@ -59,6 +63,7 @@ def serve(index_dir: Path | None, host: str, port: int, threads: int, workers: i
         except SpeechSearchError as exc:
             click.echo(f"warning: {exc}; pages answer 503 until it is fixed", err=True)
         search_index().close()  # each worker opens its own: open files share their offsets
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     if workers == 1:
         waitress.create_server(app, sockets=[listener], threads=threads).run()
     else:
