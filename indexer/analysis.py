@@ -27,6 +27,7 @@ ANALYZER_VERSION = "7"  # 7: words as a word set; markup cleaned by the loader
 # Han runs whose jieba words a process remembers: a run (a clause between punctuation) recurs
 # across an archive (a quarter of the CCTV corpus's Han text), and a query's runs across pages.
 RUN_CACHE = 65536
+ALIGN_CACHE = 2048  # the runs around a query's matches, remembered across the next pages
 # Characters of a Han run on each side of an occurrence that decide how it is cut: the whole
 # run for a clause, a window for a run that never stops (a text without punctuation).
 ALIGN_CONTEXT = 64
@@ -168,25 +169,30 @@ class Pipeline:
         can be told apart from two neighbouring words; names jieba guesses cannot."""
         return len(text) > 1 and bool(self.segmenter.FREQ.get(text))
 
+    def _cut_run(self, run: str) -> tuple[tuple[str, int, int], ...]:
+        """(word, start, end) of a Han run: its jieba words of two or more characters and the
+        dictionary words inside the longer ones (search mode)."""
+        freq = self.segmenter.FREQ
+        found: list[tuple[str, int, int]] = []
+        start = 0
+        for word in self.cutter.cut(run):
+            end = start + len(word)
+            if len(word) > 1:
+                found.append((word, start, end))
+            found.extend((part, start + i, start + j) for part, i, j in inner_words(word, freq))
+            start = end
+        return tuple(found)
+
     @cached_property
     def run_words(self) -> Callable[[str], tuple[tuple[str, int, int], ...]]:
-        """(word, start, end) of a Han run: its jieba words of two or more characters and the
-        dictionary words inside the longer ones (search mode), remembered per run."""
+        """The words of a Han run (_cut_run) as the index writes them, remembered per run."""
+        return lru_cache(maxsize=RUN_CACHE)(self._cut_run)
 
-        @lru_cache(maxsize=RUN_CACHE)
-        def words(run: str) -> tuple[tuple[str, int, int], ...]:
-            freq = self.segmenter.FREQ
-            found: list[tuple[str, int, int]] = []
-            start = 0
-            for word in self.cutter.cut(run):
-                end = start + len(word)
-                if len(word) > 1:
-                    found.append((word, start, end))
-                found.extend((part, start + i, start + j) for part, i, j in inner_words(word, freq))
-                start = end
-            return tuple(found)
-
-        return words
+    @cached_property
+    def _runs_checked(self) -> Callable[[str], tuple[tuple[str, int, int], ...]]:
+        """The same for the runs around marked matches: a few per hit, remembered a while (a
+        serving worker held 17 MB of them after 500 queries in the index's large cache)."""
+        return lru_cache(maxsize=ALIGN_CACHE)(self._cut_run)
 
     def word_counts(self, text: str) -> Counter[str]:
         """How often each Han word (run_words) occurs in text: what the words field stores."""
@@ -204,7 +210,7 @@ class Pipeline:
             low -= 1
         while high < min(len(text), end + ALIGN_CONTEXT) and _HAN.match(text[high]):
             high += 1
-        return (text[start:end], start - low, end - low) in self.run_words(text[low:high])
+        return (text[start:end], start - low, end - low) in self._runs_checked(text[low:high])
 
     def pieces(self, text: str) -> Iterator[tuple[str, str, int]]:
         """(kind, text, offset) of each Han run or Latin/number word in normalised text."""
