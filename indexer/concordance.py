@@ -124,8 +124,7 @@ def item_lines(stored: dict[str, Any], spans: list[Span], width: int) -> Iterato
     reads it (张 羽 of a pre-segmented source is the one occurrence 张羽)."""
     shown = summary(stored)
     title = readable(shown["title"], [])[0]
-    reading, moved = readable(stored.get("body", ""), spans)
-    text = reading.translate(_LINE_BREAKS)
+    text, moved = readable(stored.get("body", ""), spans)
     for number, (span, at) in enumerate(zip(spans, moved, strict=True), start=1):
         yield {
             "id": shown["id"],
@@ -134,9 +133,9 @@ def item_lines(stored: dict[str, Any], spans: list[Span], width: int) -> Iterato
             "source": shown["source"],
             "offset": span.start,
             "mark": number if number <= MAX_PAGE_MARKS else None,
-            "left": text[max(0, at.start - width) : at.start],
+            "left": text[max(0, at.start - width) : at.start].translate(_LINE_BREAKS),
             "term": text[at.start : at.end],
-            "right": text[at.end : at.end + width],
+            "right": text[at.end : at.end + width].translate(_LINE_BREAKS),
             "straddle": span.straddle,
         }
 

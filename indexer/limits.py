@@ -31,7 +31,7 @@ KWIC_MAX_WIDTH = 100
 KWIC_PAGE_SIZE = 50  # concordance lines a page
 # Occurrences a concordance reaches: sorting by context reads every one of them (the newest
 # items first), so it sorts at most this many and says so; a page past them is refused.
-KWIC_MAX_LINES = 20_000
+KWIC_MAX_LINES = 10_000
 EXPORT_ROWS = 100_000  # rows an export writes unless told fewer; the web app may lower it
 EXPORT_MAX_ROWS = 1_000_000  # no setting or option goes past this
 

@@ -175,7 +175,7 @@ def test_context_sorts_stop_at_the_cap_and_say_so(
         ({"sort": "up"}, "sort"),
         ({"page": 0}, "page"),
         ({"size": 101}, "size"),
-        ({"page": 401, "size": 50}, "occurrences"),
+        ({"page": 201, "size": 50}, "occurrences"),
     ],
 )
 def test_bad_requests_say_why(index: SearchIndex, options: dict, reason: str) -> None:
