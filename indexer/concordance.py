@@ -28,6 +28,9 @@ from .snippets import Span, readable
 # first), occurrences in text order; left: by the characters before the term, read from the
 # term backwards; right: by the characters after it.
 SORTS = ("date", "left", "right")
+# A page by date within this many lines is read under the search lock, on the snapshot searches
+# keep warm; deeper pages (up to KWIC_MAX_LINES items read) and context sorts on a private one.
+LOCKED_LINES = 500
 _LINE_BREAKS = str.maketrans("\r\n\u2028\u2029", "    ")
 
 
@@ -67,12 +70,13 @@ class KwicRequest:
 def concordance(index: SearchIndex, request: KwicRequest) -> Concordance:
     """One page of lines. By date only the items up to the page are read; by context every
     occurrence (up to KWIC_MAX_LINES) is read and sorted, on a private snapshot so that
-    searches are not held up meanwhile."""
+    searches are not held up meanwhile (so is a deep page by date)."""
     began = time.perf_counter()
     request.validate()
     first = (request.page - 1) * request.size
     by_date = request.sort == "date"
-    with index.selected(request.search, own=not by_date) as selection:
+    own = not by_date or first + request.size > LOCKED_LINES
+    with index.selected(request.search, own=own) as selection:
         read = occurrences(selection, request)
         if by_date:
             lines = list(islice(read, first + request.size + 1))

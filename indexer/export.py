@@ -1,6 +1,7 @@
 """The items a query selects, or its concordance, as rows for a file: streamed from a private
 snapshot one item at a time, so an export of the whole archive holds no more than the rows
-being written, and it never holds up searches. Past its cap an export ends with a note row."""
+being written, and it never holds up searches. Past its cap (or when the query's time budget
+ran out before every candidate was found) an export ends with a note row."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from .concordance import KWIC_MAX_LINES, KwicRequest, capped_note, occurrences, 
 from .errors import QueryError
 from .limits import EXPORT_MAX_ROWS, EXPORT_ROWS, check_whole
 from .results import ExportNote, ItemRow, KwicLine, summary
-from .searcher import SearchIndex, SearchRequest
+from .searcher import PARTIAL, SearchIndex, SearchRequest
 from .snippets import as_plain, passages, readable
 
 ITEM_COLUMNS = tuple(ItemRow.__annotations__)
@@ -66,7 +67,7 @@ def _items(index: SearchIndex, request: ExportRequest) -> Iterator[ItemRow | Exp
                 continue
             if rows == request.limit:
                 yield _note(rows)
-                return
+                break
             spans = selection.body_spans(stored)
             shown = summary(stored)
             first = passages(*readable(stored.get("body", ""), spans), limit=1)
@@ -80,6 +81,8 @@ def _items(index: SearchIndex, request: ExportRequest) -> Iterator[ItemRow | Exp
                 "passage": as_plain(first[0]) if first else "",
             }
             rows += 1
+        if selection.budget.spent:
+            yield {"note": PARTIAL, "rows": rows}
 
 
 def _lines(
@@ -101,7 +104,7 @@ def _lines(
             rows += 1
         if next(read, None) is not None:
             yield _note(rows)
-        for note in notes:
+        for note in notes + [PARTIAL] * selection.budget.spent:
             yield {"note": note, "rows": rows}
 
 

@@ -186,3 +186,17 @@ def test_bad_requests_say_why(index: SearchIndex, options: dict, reason: str) ->
 def test_no_occurrence_is_an_empty_page(index: SearchIndex) -> None:
     result = concordance(index, KwicRequest(SearchRequest(q="没有这个词语")))
     assert result["lines"] == [] and result["total"] == 0 and not result["more"]
+
+
+def test_deep_pages_by_date_read_a_private_snapshot_alike(
+    index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = [
+        concordance(index, KwicRequest(SearchRequest(q="张羽"), page=p, size=4)) for p in (1, 2)
+    ]
+    monkeypatch.setattr(kwic_module, "LOCKED_LINES", 0)
+    private = [
+        concordance(index, KwicRequest(SearchRequest(q="张羽"), page=p, size=4)) for p in (1, 2)
+    ]
+    assert [r["lines"] for r in private] == [r["lines"] for r in locked]
+    assert locked[0]["lines"] != locked[1]["lines"]

@@ -263,3 +263,11 @@ def test_cli_kwic_aligns_the_term(settings: Settings) -> None:
 
 def _columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_a_query_stopped_by_its_time_budget_ends_with_a_note(index: SearchIndex) -> None:
+    rows = items(index, "公益 志愿者", limit=BULK + 1, budget_ms=0)
+    assert "partial" in rows[-1]["note"] and rows[-1]["rows"] == len(rows) - 1
+    request = KwicRequest(SearchRequest(q="公益", budget_ms=0))
+    lines = list(export_lines(index, request, 3, EXPORT_MAX_ROWS))
+    assert [r.get("note", "")[:6] for r in lines[3:]] == ["已达导出上限", "查询太复杂，"]
