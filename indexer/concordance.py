@@ -35,6 +35,7 @@ _LINE_BREAKS = str.maketrans("\r\n\u2028\u2029", "    ")
 
 
 def capped_note(count: int) -> str:
+    """What a page or an export says when a context sort read only the first count lines."""
     return (
         f"只读取了按时间排在最前的 {count:,} 处，更早的没有列出 "
         f"(only the first {count} occurrences were read)"
