@@ -91,6 +91,8 @@ def concordance(index: SearchIndex, request: KwicRequest) -> Concordance:
         items = len(selection.found)
         items_exact = selection.plan.sieve_exact and not selection.budget.spent
         partial = selection.budget.spent
+    if request.page > 1 and len(lines) <= first:
+        raise QueryError(f"第 {request.page} 页超出范围：语境没有这么多行 (page beyond the last)")
     search = request.search
     return {
         "query": search.q,

@@ -8,6 +8,8 @@ import re
 
 import pytest
 from conftest import SEED_CORPUS, SEED_ID, write_jsonl
+from flask.testing import FlaskClient
+from test_webui import make_app
 
 from indexer import SearchIndex, SearchRequest, Settings
 from indexer import concordance as kwic_module
@@ -200,3 +202,63 @@ def test_deep_pages_by_date_read_a_private_snapshot_alike(
     ]
     assert [r["lines"] for r in private] == [r["lines"] for r in locked]
     assert locked[0]["lines"] != locked[1]["lines"]
+
+
+@pytest.mark.parametrize("sort", ["date", "right"])
+def test_a_page_past_the_last_line_is_refused(index: SearchIndex, sort: str) -> None:
+    last = -(-len(lines_of(index, "张羽")) // 10)
+    assert concordance(index, KwicRequest(SearchRequest(q="张羽"), sort=sort, page=last, size=10))
+    with pytest.raises(QueryError, match="page beyond the last"):
+        concordance(index, KwicRequest(SearchRequest(q="张羽"), sort=sort, page=last + 1, size=10))
+
+
+# -- the web app --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(index: SearchIndex, tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    app = make_app(index.settings.index_dir, tmp_path_factory.mktemp("instance"))
+    return app.test_client()
+
+
+def test_the_api_sends_the_page_as_the_core_makes_it(
+    client: FlaskClient, index: SearchIndex
+) -> None:
+    answer = client.get("/api/kwic?q=张羽&sort=left&size=3&page=2&width=5")
+    assert answer.status_code == 200
+    core = concordance(
+        index, KwicRequest(SearchRequest(q="张羽"), width=5, sort="left", page=2, size=3)
+    )
+    assert {k: v for k, v in answer.json.items() if k != "elapsed_ms"} == {
+        k: v for k, v in core.items() if k != "elapsed_ms"
+    }
+
+
+def test_the_page_links_each_term_to_its_mark(client: FlaskClient) -> None:
+    html = client.get("/kwic?q=华为").get_data(as_text=True)
+    assert html.count('<mark class="straddle">华为</mark>') == 1
+    assert html.count("<mark>华为</mark>") == 2
+    assert "/doc/k/2022?q=%E5%8D%8E%E4%B8%BA#m2" in html
+    assert 'class="kw-straddle"' in html
+    assert client.get("/kwic?q=").status_code == 200  # the form alone
+    empty = client.get("/api/kwic?q=")
+    assert empty.status_code == 400 and "empty" in empty.json["error"]
+
+
+@pytest.mark.parametrize(
+    "query, reason",
+    [
+        ("q=张羽&sort=up", "sort"),
+        ("q=张羽&width=0", "width"),
+        ("q=张羽&width=x", "width"),
+        ("q=张羽&size=101", "size"),
+        ("q=张羽&page=0", "page"),
+        ("q=张羽&page=99", "page beyond the last"),
+        ("q=张羽&page=201", "occurrences"),
+        ("q=张羽&match=some", "match"),
+    ],
+)
+def test_bad_requests_are_400_with_the_reason(client: FlaskClient, query: str, reason: str) -> None:
+    for path in ("/kwic", "/api/kwic"):
+        answer = client.get(f"{path}?{query}")
+        assert answer.status_code == 400 and reason in answer.get_data(as_text=True), path
