@@ -353,8 +353,11 @@ def export(index_dir, form, kind, sort, limit, output, query) -> None:
 def _opened(output: Path | None) -> Iterator[BinaryIO]:
     """The file to write (stdout when None), as bytes: CSV keeps its own line ends."""
     if output is None:
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
+        try:
+            yield sys.stdout.buffer
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:  # the reader stopped early (`| head`): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     with open(output, "wb") as handle:
         yield handle

@@ -271,3 +271,15 @@ def test_a_query_stopped_by_its_time_budget_ends_with_a_note(index: SearchIndex)
     request = KwicRequest(SearchRequest(q="公益", budget_ms=0))
     lines = list(export_lines(index, request, 3, EXPORT_MAX_ROWS))
     assert [r.get("note", "")[:6] for r in lines[3:]] == ["已达导出上限", "查询太复杂，"]
+
+
+def test_cli_export_into_a_reader_that_stops_early(settings: Settings) -> None:
+    command = [sys.executable, "-m", "indexer", "export", "--index", str(settings.index_dir)]
+    with subprocess.Popen(
+        [*command, "--format", "jsonl", "公益"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout and process.stderr
+        assert json.loads(process.stdout.readline())["id"]
+        process.stdout.close()  # as `| head -1` does
+        assert process.wait(timeout=120) == 0
+        assert process.stderr.read() == b""

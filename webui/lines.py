@@ -63,7 +63,7 @@ def export(form: str) -> ResponseReturnValue:
         content_type=MEDIA_TYPES[form],
         headers={
             "Content-Disposition": f'attachment; filename="speechsearch-{kind}.{form}"; '
-            f"filename*=UTF-8''{quote(name)}"
+            f"filename*=UTF-8''{quote(name, safe='')}"
         },
     )
 
