@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from indexer import SearchIndex, SearchRequest, Settings
 
-from . import bigdoc, build, durability, hostile, http, relevance, words
+from . import bigdoc, build, durability, hostile, http, lines, relevance, words
 from .build import Run, run_timed, size_mb
 from .corpus import ROOT, edited, load, replicated, sample, write_jsonl, write_seed_style
 from .engines import Baseline, Engine, open_engines
@@ -38,7 +38,8 @@ WORDS = "Word precision (words before characters)"
 HOSTILE = "Hostile queries (issue 12)"
 BIG = "Big documents (issue 12)"
 DURABILITY = "Durability cost: fsync on / off (issue 13)"
-PARTS = ("hostile", "bigdoc", "durability")  # the parts that also run alone
+LINES = "Concordance and export (issue 15)"
+PARTS = ("hostile", "bigdoc", "durability", "lines")  # the parts that also run alone
 SAFETY_S = 90  # kept free of the budget for the report and slow moments
 LOAD_AROUND_REINDEX_S = 1.0  # load before and after the reindex, to see it start and land
 
@@ -830,10 +831,25 @@ class Bench:
         elif args.command == "bigdoc":
             with self.step("big document"):
                 self.big_documents(args.size_mb or self.plan.big_mb)
+        elif args.command == "lines":
+            self.concordance_and_export(args.index)
         else:
             with self.step("durability cost"):
                 cycles = args.cycles and args.cycles * len(durability.ORDER)
                 self.fsync_cost(args.docs, cycles or self.plan.durability_trials)
+
+    # -- concordance and export (issue 15), alone: python -m bench lines -------------------
+
+    def concordance_and_export(self, index: Path | None) -> None:
+        """Over this run's new index of the corpus (or an existing one, --index)."""
+        if index is None:
+            with self.step("our index"):
+                self._index(self.feed, self.ours_ix)
+        with self.step("concordance and export"):
+            rows = lines.measure(index or self.ours_ix, self.tmp, self.say)
+        self.report.add(LINES, rows)
+        if index is not None:
+            self.report.notes.append(f"over an existing index, {index} (--index)")
 
 
 def code_digest() -> str:
@@ -914,3 +930,5 @@ def add_parts(commands: argparse._SubParsersAction) -> None:
     durable = commands.add_parser("durability", help="builds and reindexes, fsync on and off")
     durable.add_argument("--docs", type=int, help="seeded subset of the corpus (default: all)")
     durable.add_argument("--cycles", type=int, default=3, help="cycles of on, off, off, on (3)")
+    lined = commands.add_parser("lines", help="concordance page and CSV export (issue 15) only")
+    lined.add_argument("--index", type=Path, help="an existing index (default: build one)")

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
+from .concordance import SORTS as KWIC_SORTS
+from .concordance import KwicRequest, concordance
 from .errors import SpeechSearchError
-from .limits import MAX_PAGE_SIZE, PAGE_SIZE
-from .results import SearchResult
+from .export import ITEM_COLUMNS, KWIC_COLUMNS, ExportRequest, export_items, export_lines
+from .limits import (
+    EXPORT_MAX_ROWS,
+    EXPORT_ROWS,
+    KWIC_PAGE_SIZE,
+    KWIC_WIDTH,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+)
+from .results import Concordance, SearchResult
 from .searcher import SearchIndex, SearchRequest
 from .settings import Settings
-from .snippets import Piece, as_html
+from .snippets import Kind, Piece, as_html
+from .tabular import FORMATS, as_csv, as_jsonl
 
 if TYPE_CHECKING:
     from .indexing import RunReport
@@ -256,3 +269,95 @@ def _load_plugins() -> None:
 def main() -> None:
     _load_plugins()
     cli(prog_name="speechsearch")
+
+
+# -- concordance and export (issue 15) ---------------------------------------------------------
+
+
+def _columns(text: str) -> int:
+    """Terminal columns text takes: wide (Han, full-width) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _kwic_human(result: Concordance, tty: bool) -> str:
+    total = "?" if result["total"] is None else f"{result['total']:,}"
+    lines = [
+        f"{total} occurrences of {result['query']!r} in {result['items']:,} items "
+        f"(page {result['page']}, sort {result['sort']}, {result['elapsed_ms']:.1f} ms)"
+    ]
+    lines += [f"  note: {n}" for n in result["notices"]]
+    span = 2 * result["width"]
+    for line in result["lines"]:
+        left = " " * max(0, span - _columns(line["left"])) + line["left"]
+        kind: Kind = "straddle" if line["straddle"] else "match"
+        term = as_terminal([Piece(line["term"], kind)], tty)
+        right = line["right"] + " " * max(0, span - _columns(line["right"]))
+        lines.append(f"{left} {term} {right}  {line['date'] or '-'} {line['id']}#{line['offset']}")
+    if result["more"]:
+        lines.append(f"  more: --page {result['page'] + 1}")
+    return "\n".join(lines)
+
+
+def _study_search(query: str, sort: str = "relevance") -> SearchRequest:
+    return SearchRequest(q=query, sort=sort, facets=False)
+
+
+@cli.command()
+@index_option
+@click.option("--width", type=int, default=KWIC_WIDTH, show_default=True, help="Context chars.")
+@click.option("--sort", type=click.Choice(KWIC_SORTS), default="date", show_default=True)
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--size", type=int, default=KWIC_PAGE_SIZE, show_default=True, help="Lines a page.")
+@click.option("--json", "as_json", is_flag=True, help="The page as one JSON object.")
+@click.argument("query")
+@reports_errors
+def kwic(index_dir, width, sort, page, size, as_json, query) -> None:
+    """Every occurrence of QUERY with its context, the term aligned in one column."""
+    request = KwicRequest(_study_search(query), width=width, sort=sort, page=page, size=size)
+    result = concordance(SearchIndex(_settings(index_dir)), request)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(_kwic_human(result, sys.stdout.isatty()))
+
+
+@cli.command()
+@index_option
+@click.option("--format", "form", type=click.Choice(FORMATS), default="csv", show_default=True)
+@click.option("--kind", type=click.Choice(["items", "kwic"]), default="items", show_default=True)
+@click.option(
+    "--sort", help="items: relevance (default) or date; kwic: date (default), left or right."
+)
+@click.option("--limit", type=int, default=EXPORT_ROWS, show_default=True, help="Rows at most.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
+@click.argument("query")
+@reports_errors
+def export(index_dir, form, kind, sort, limit, output, query) -> None:
+    """The items matching QUERY (or its concordance) as CSV (UTF-8 with BOM) or JSON Lines."""
+    index = SearchIndex(_settings(index_dir))
+    if kind == "kwic":
+        request = KwicRequest(_study_search(query), sort=sort or "date")
+        rows: Iterator[Any] = export_lines(index, request, limit, EXPORT_MAX_ROWS)
+        columns = KWIC_COLUMNS
+    else:
+        search = _study_search(query, sort or "relevance")
+        rows = export_items(index, ExportRequest(search, limit, EXPORT_MAX_ROWS))
+        columns = ITEM_COLUMNS
+    text = as_csv(rows, columns) if form == "csv" else as_jsonl(rows)
+    with contextlib.closing(rows), _opened(output) as out:
+        for chunk in text:
+            out.write(chunk.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def _opened(output: Path | None) -> Iterator[BinaryIO]:
+    """The file to write (stdout when None), as bytes: CSV keeps its own line ends."""
+    if output is None:
+        try:
+            yield sys.stdout.buffer
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:  # the reader stopped early (`| head`): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    with open(output, "wb") as handle:
+        yield handle

@@ -23,3 +23,20 @@ def check_page_size(size: int, most: int = MAX_PAGE_SIZE) -> None:
     """Refuse a page size outside 1..most, in the words the page and the API show."""
     if not 1 <= size <= most:
         raise QueryError(f"每页条数应在 1 到 {most} 之间 (size out of range)")
+
+
+# -- concordance and export (issue 15) ---------------------------------------------------------
+KWIC_WIDTH = 20  # characters of context on each side of an occurrence
+KWIC_MAX_WIDTH = 100
+KWIC_PAGE_SIZE = 50  # concordance lines a page
+# Occurrences a concordance reaches: sorting by context reads every one of them (the newest
+# items first), so it sorts at most this many and says so; a page past them is refused.
+KWIC_MAX_LINES = 10_000
+EXPORT_ROWS = 100_000  # rows an export writes unless told fewer; the web app may lower it
+EXPORT_MAX_ROWS = 1_000_000  # no setting or option goes past this
+
+
+def check_whole(value: int, label: str, name: str, least: int, most: int) -> None:
+    """Refuse a number outside least..most, in the words the page and the API show."""
+    if not least <= value <= most:
+        raise QueryError(f"{label}应在 {least} 到 {most:,} 之间 ({name} out of range)")

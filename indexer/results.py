@@ -146,3 +146,61 @@ def summary(stored: Mapping[str, Any]) -> Summary:
         "url": stored.get("url"),
         "metadata": stored.get("meta") or {},
     }
+
+
+# -- concordance and export (issue 15) ---------------------------------------------------------
+
+
+class KwicLine(TypedDict):
+    """One occurrence with its context, as a reader reads the text (a pre-segmented source's
+    spaces between Han characters removed, line breaks as spaces)."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    offset: int  # where the occurrence starts in the stored body, in characters
+    mark: int | None  # its mark on the document page (#m<mark>); None past MAX_PAGE_MARKS
+    left: str
+    term: str
+    right: str
+    straddle: bool  # a typed word whose characters only meet across two words
+
+
+class Concordance(TypedDict):
+    """One page of concordance lines of a query, with what is known of the whole."""
+
+    query: str
+    elapsed_ms: float
+    sort: str
+    width: int
+    page: int
+    size: int
+    match: str
+    filters: Filters
+    items: int  # matching items (before their text is checked unless items_exact)
+    items_exact: bool
+    total: int | None  # occurrences in all; None when sorted by date and not read to the end
+    more: bool  # a next page holds lines
+    capped: bool  # only the first KWIC_MAX_LINES occurrences were read
+    lines: list[KwicLine]
+    notices: list[str]
+
+
+class ItemRow(TypedDict):
+    """One matching item as an export writes it."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+    occurrences: int  # matches in the body, as the concordance lists them
+    passage: str  # the first passage, as plain text
+
+
+class ExportNote(TypedDict):
+    """The last row of an export that stopped at its cap."""
+
+    note: str
+    rows: int

@@ -38,7 +38,16 @@ from .normalize import Normalized
 from .plan import QueryPlan, build_plan
 from .query import ParsedQuery, parse
 from .related import keywords, related_documents, word_weights
-from .results import DocumentPage, FacetValue, Health, Hit, SearchResult, Stats, summary
+from .results import (
+    DocumentPage,
+    FacetValue,
+    Filters,
+    Health,
+    Hit,
+    SearchResult,
+    Stats,
+    summary,
+)
 from .settings import Settings
 from .snapshot import Matches, Snapshot
 from .snippets import (
@@ -95,6 +104,16 @@ class SearchRequest:
         asked = {"source": self.source, "category": self.category}
         return [(name, label, value) for name, label in FILTERS.items() if (value := asked[name])]
 
+    def filters(self) -> Filters:
+        """The filters asked for, dates written out as ISO dates."""
+        date_from, date_to = self.validate()
+        return {
+            "from": date_from.isoformat() if date_from else None,
+            "to": date_to.isoformat() if date_to else None,
+            "source": self.source,
+            "category": self.category,
+        }
+
     def validate(self) -> tuple[dt.date | None, dt.date | None]:
         if not self.q or not self.q.strip():
             raise QueryError("请输入要搜索的词语 (empty query)")
@@ -142,6 +161,22 @@ class Selection:
     found: Matches
     words: np.ndarray | None
     budget: Budget
+
+    def order(self, by_date: bool) -> Iterator[int]:
+        """Positions in found in the search's order (ranking_keys), first first."""
+        tier = _tier(self.words, len(self.found))
+        keys = ranking_keys(self.snapshot, self.plan, self.found, tier, by_date, self.budget)
+        return ranked(keys, RERANK_WINDOW)
+
+    def holds(self, stored: dict[str, Any]) -> bool:
+        """Does a candidate really hold the query (the grams are a sieve)?"""
+        return self.plan.sieve_exact or self.plan.matches(
+            stored.get("norm_title", ""), stored.get("norm", "")
+        )
+
+    def body_spans(self, stored: dict[str, Any]) -> list[Span]:
+        """Where the query matched a candidate's body, as the document page marks it."""
+        return matched_spans(_body_norm(stored), self.plan, self.pipeline)
 
 
 class _Held:
@@ -227,7 +262,7 @@ class SearchIndex:
         writes out each hit's marked title and passages (HTML, as the page and the API send
         them, unless the caller shows them elsewhere)."""
         began = time.perf_counter()
-        date_from, date_to = request.validate()
+        request.validate()
         parsed = parse(request.q)
         with self._lock:
             snapshot = self._fresh()  # may bring a new pipeline (new analyzer files)
@@ -250,12 +285,7 @@ class SearchIndex:
             "size": request.size,
             "pages": pages,
             "sort": request.sort,
-            "filters": {
-                "from": date_from.isoformat() if date_from else None,
-                "to": date_to.isoformat() if date_to else None,
-                "source": request.source,
-                "category": request.category,
-            },
+            "filters": request.filters(),
             "match": request.match,
             "words": {
                 "checked": plan.checked if as_words is not None else [],
@@ -327,13 +357,8 @@ class SearchIndex:
         wanted = request.page * request.size
         window = max(RERANK_WINDOW, wanted * 2)
         by_date = request.sort == "date"
-        tier = as_words if as_words is not None else np.ones(len(found), dtype=bool)
-        if by_date:
-            keys = snapshot.days()[found.ids] + tier * DAY_TIER
-        else:
-            whole = None if budget.expired() else self._whole(snapshot, plan, found)
-            tiers = tier + (2 * whole if whole is not None else 0)
-            keys = found.scores + tiers * (float(found.scores.max(initial=0.0)) + 1.0)
+        tier = _tier(as_words, len(found))
+        keys = ranking_keys(snapshot, plan, found, tier, by_date, budget)
         kept: list[tuple[bool, float, float | None, bool, dict[str, Any]]] = []
         rejected: list[int] = []
         best = ranked(keys, window)
@@ -369,21 +394,6 @@ class SearchIndex:
             for _, _, score, words, stored in page
         ]
         return hits, total, exact_total, facets, words_total
-
-    @staticmethod
-    def _whole(snapshot: Snapshot, plan: QueryPlan, found: Matches) -> np.ndarray | None:
-        """Which found documents hold the typed string itself (a mask): those holding all its
-        grams, checked against their stored text when they are few enough."""
-        likely = _among(plan.whole, snapshot, found)
-        if likely is None or not plan.exact:
-            return likely
-        at = np.flatnonzero(likely)
-        if len(at) > WHOLE_CHECKS:
-            return likely
-        for position in at.tolist():
-            stored = snapshot.searcher.stored_fields(int(found.ids[position]))
-            likely[position] = plan.holds_exact(stored.get("norm_title", ""), stored["norm"])
-        return likely
 
     @staticmethod
     def _facets(snapshot: Snapshot, docnums: np.ndarray) -> dict[str, list[FacetValue]]:
@@ -434,9 +444,7 @@ class SearchIndex:
         self, norm: Normalized, plan: QueryPlan | None, limit: int | None = None
     ) -> list[Span]:
         """Where the query matched a text; typed words that only straddle two words flagged."""
-        if plan is None:
-            return []
-        return find_spans(norm, plan.needles, plan.checked, self.pipeline.aligned, limit)
+        return [] if plan is None else matched_spans(norm, plan, self.pipeline, limit)
 
     # -- documents -----------------------------------------------------------------------
 
@@ -541,6 +549,52 @@ def _candidates(
         found = Matches(found.ids[as_words], found.scores[as_words])
         as_words = np.ones(len(found), dtype=bool)
     return found, as_words
+
+
+def matched_spans(
+    norm: Normalized, plan: QueryPlan, pipeline: Pipeline, limit: int | None = None
+) -> list[Span]:
+    """Where the query matched a text (the first `limit` places, when given); typed words
+    that only straddle two words flagged."""
+    return find_spans(norm, plan.needles, plan.checked, pipeline.aligned, limit)
+
+
+def _tier(as_words: np.ndarray | None, count: int) -> np.ndarray:
+    """Which found documents are in the first tier: all of them when there are no tiers."""
+    return as_words if as_words is not None else np.ones(count, dtype=bool)
+
+
+def ranking_keys(
+    snapshot: Snapshot,
+    plan: QueryPlan,
+    found: Matches,
+    tier: np.ndarray,
+    by_date: bool,
+    budget: Budget,
+) -> np.ndarray:
+    """The search's order of found as keys, largest first: by date, word matches (tier) first,
+    each newest first; else the typed string itself, then word matches, then the rest, each by
+    BM25F. One rule for a page of results and for an export of all of them."""
+    if by_date:
+        return snapshot.days()[found.ids] + tier * DAY_TIER
+    whole = None if budget.expired() else _whole(snapshot, plan, found)
+    tiers = tier + (2 * whole if whole is not None else 0)
+    return found.scores + tiers * (float(found.scores.max(initial=0.0)) + 1.0)
+
+
+def _whole(snapshot: Snapshot, plan: QueryPlan, found: Matches) -> np.ndarray | None:
+    """Which found documents hold the typed string itself (a mask): those holding all its
+    grams, checked against their stored text when they are few enough."""
+    likely = _among(plan.whole, snapshot, found)
+    if likely is None or not plan.exact:
+        return likely
+    at = np.flatnonzero(likely)
+    if len(at) > WHOLE_CHECKS:
+        return likely
+    for position in at.tolist():
+        stored = snapshot.searcher.stored_fields(int(found.ids[position]))
+        likely[position] = plan.holds_exact(stored.get("norm_title", ""), stored["norm"])
+    return likely
 
 
 def _among(query: wq.Query | None, snapshot: Snapshot, found: Matches) -> np.ndarray | None:

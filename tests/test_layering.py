@@ -25,6 +25,9 @@ QUERY_SIDE = {
     "related",
     "results",
     "limits",
+    "concordance",
+    "export",
+    "tabular",
 }
 SHARED = {
     "analysis",

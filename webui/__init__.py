@@ -14,7 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 from indexer import SearchIndex, Settings, limits
 from indexer.errors import UsageError
 
-from . import documents, health, search
+from . import documents, health, lines, search
 from .core import EXTENSION
 from .responses import register_error_handlers
 from .templating import register_template_helpers
@@ -70,6 +70,7 @@ def create_app(
         MAX_RESULTS=limits.MAX_RESULTS,
         USERDICT=None,
         SYNONYMS=None,
+        EXPORT_MAX_ROWS=limits.EXPORT_ROWS,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SPEECHSEARCH")
@@ -77,6 +78,7 @@ def create_app(
         app.config.from_mapping(test_config)
     app.config["DEBUG"] = False  # never the debugger, never a traceback in a response
     _check_limits(app)
+    _check_export(app)
     app.json = StrictJSON(app)
     # Routing never redirects (to merged slashes, or from "" to "/"): werkzeug would build the
     # Location from the Host header a client sends. Set before the blueprints add their rules,
@@ -95,7 +97,7 @@ def create_app(
     app.after_request(_cache_policy)
     register_error_handlers(app)
     register_template_helpers(app)
-    for module in (search, documents, health):
+    for module in (search, documents, health, lines):
         app.register_blueprint(module.bp)
     return app
 
@@ -112,6 +114,15 @@ def _check_limits(app: Flask) -> None:
         raise UsageError("setting MAX_QUERY_CHARS must be 1 or more")
     if app.config["MAX_RESULTS"] < app.config["MAX_PAGE_SIZE"]:
         raise UsageError("setting MAX_RESULTS must be at least MAX_PAGE_SIZE")
+
+
+def _check_export(app: Flask) -> None:
+    """EXPORT_MAX_ROWS: the most rows one export writes, never past the core's hard maximum."""
+    value = app.config["EXPORT_MAX_ROWS"]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"setting EXPORT_MAX_ROWS must be a whole number, not {value!r}")
+    if not 1 <= value <= limits.EXPORT_MAX_ROWS:
+        raise UsageError(f"setting EXPORT_MAX_ROWS must be 1 to {limits.EXPORT_MAX_ROWS}")
 
 
 def _path_or_none(value: Any) -> Path | None:

@@ -39,11 +39,11 @@ def search_result(args: Mapping[str, str]) -> SearchResult:
 def search_request(args: Mapping[str, str]) -> SearchRequest:
     """A SearchRequest from query-string text; the core validates the rest in its own words."""
     config = current_app.config
-    size = _whole_number(args, "size", config["PAGE_SIZE"], "每页条数")
+    size = whole_number(args, "size", config["PAGE_SIZE"], "每页条数")
     check_page_size(size, config["MAX_PAGE_SIZE"])
     return SearchRequest(
         q=args.get("q", "").strip(),
-        page=_whole_number(args, "page", 1, "页码"),
+        page=whole_number(args, "page", 1, "页码"),
         size=size,
         sort=args.get("sort") or "relevance",
         date_from=args.get("from") or None,
@@ -56,7 +56,7 @@ def search_request(args: Mapping[str, str]) -> SearchRequest:
     )
 
 
-def _whole_number(args: Mapping[str, str], name: str, default: int, label: str) -> int:
+def whole_number(args: Mapping[str, str], name: str, default: int, label: str) -> int:
     text = args.get(name, "").strip()
     if not text:
         return default
