@@ -23,3 +23,8 @@ def check_page_size(size: int, most: int = MAX_PAGE_SIZE) -> None:
     """Refuse a page size outside 1..most, in the words the page and the API show."""
     if not 1 <= size <= most:
         raise QueryError(f"每页条数应在 1 到 {most} 之间 (size out of range)")
+
+
+# Trends: queries compared side by side, and periods one chart may hold (50 years by month).
+MAX_TREND_QUERIES = 5
+MAX_TREND_PERIODS = 600

@@ -25,6 +25,9 @@ QUERY_SIDE = {
     "related",
     "results",
     "limits",
+    "periods",
+    "trends",
+    "cooccur",
 }
 SHARED = {
     "analysis",
