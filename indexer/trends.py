@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # checked against their stored text, within the request's time budget, so that its counts are
 # exact; past this many they are counted as candidates and the series says it is not exact
 # (as a search total says 约).
-TREND_CHECKS = 2_000
+TREND_CHECKS = 1_000
 
 
 def trend(
