@@ -12,8 +12,8 @@ from indexer.results import Sparkline, Trend
 # The chart's own units (its viewBox); the page scales it to its width, so a phone shows it
 # whole. Text is sized in these units: 12 of them read as about 9 px on a 375 px phone.
 WIDTH, HEIGHT = 480, 250
-LEFT, RIGHT, TOP, BOTTOM = 46, 8, 10, 30
-X_LABELS = 8  # at most this many period labels under the chart
+LEFT, RIGHT, TOP, BOTTOM = 50, 8, 10, 30
+X_LABELS = 6  # at most this many period labels under the chart
 SPARK_WIDTH, SPARK_HEIGHT = 96, 24
 
 
@@ -99,7 +99,10 @@ def bar_chart(trend: Trend, show: str, link: Callable[[int, int], str]) -> Chart
                 )
             )
     chart.values = [
-        Tick(round(chart.bottom - plot_height * part, 2), shown(top * part, show))
+        Tick(
+            round(chart.bottom - plot_height * part, 2),
+            f"{top * part:,g}" if show == "count" else f"{top * part:g}%",
+        )
         for part in (0, 0.5, 1)
     ]
     step = math.ceil(len(periods) / X_LABELS) if periods else 1
