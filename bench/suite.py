@@ -23,6 +23,7 @@ from urllib.parse import quote
 from indexer import SearchIndex, SearchRequest, Settings
 
 from . import bigdoc, build, durability, hostile, http, relevance, words
+from . import trends as study
 from .build import Run, run_timed, size_mb
 from .corpus import ROOT, edited, load, replicated, sample, write_jsonl, write_seed_style
 from .engines import Baseline, Engine, open_engines
@@ -38,7 +39,8 @@ WORDS = "Word precision (words before characters)"
 HOSTILE = "Hostile queries (issue 12)"
 BIG = "Big documents (issue 12)"
 DURABILITY = "Durability cost: fsync on / off (issue 13)"
-PARTS = ("hostile", "bigdoc", "durability")  # the parts that also run alone
+TRENDS = "Trends and co-occurring words (issue 15)"
+PARTS = ("hostile", "bigdoc", "durability", "trends")  # the parts that also run alone
 SAFETY_S = 90  # kept free of the budget for the report and slow moments
 LOAD_AROUND_REINDEX_S = 1.0  # load before and after the reindex, to see it start and land
 
@@ -85,6 +87,7 @@ SECTIONS = (
     HOSTILE,
     BIG,
     DURABILITY,
+    TRENDS,
 )
 
 
@@ -796,6 +799,106 @@ class Bench:
             [Row(f"serving MB (PSS, all processes) after a {load_s:g} s load", *pss, None, how, 0)],
         )
 
+    # -- 12: trends and co-occurring words (issue 15) --------------------------------------
+
+    def trends(self) -> None:
+        """Trend and co-occurring words in-process over this run's index, then the cost of the
+        sparkline beside every search total: in-process and over HTTP, SPARKLINE on and off."""
+        index = SearchIndex(Settings.from_env(index_dir=self.ours_ix))
+        try:
+            figures = study.in_process(index, self.records, self.seed)
+            requests = [
+                SearchRequest(q=q.text, date_from=q.date_from, date_to=q.date_to, source=q.source)
+                for q in self.queries
+            ]
+            without, with_line = study.search_cost(index, requests)
+        finally:
+            index.close()
+        load_s = min(10, self.plan.http_s)
+        command = build.speechsearch("serve", "--index", str(self.ours_ix), *SERVE_OPTIONS)
+        samples: dict[str, list[http.Sample]] = {"false": [], "true": []}
+        for setting in ("false", "true", "false", "true"):  # alternated: the load drifts
+            with http.serving(command, {"SPEECHSEARCH_SPARKLINE": setting}) as server:
+                samples[setting] += http.load(server.url, self.queries, load_s / 2)
+        off, on = (http.LoadStats.of(samples[s]) for s in ("false", "true"))
+        in_process = (
+            f"python -m bench trends (same code; here over this run's index): in-process "
+            f"indexer.trends.trend / indexer.cooccur.cooccurring, the first call and "
+            f"{study.TREND_REPEATS} (trend) or {study.COOCCUR_REPEATS} (words) repeats; "
+            f"words picked by their totals (bench/trends.py, seed {self.seed})",
+        )
+        searches = (
+            f"python -m bench trends: in-process SearchIndex.search of the {len(requests)} "
+            "seeded queries (bench/queries.py), each without and with sparkline=True in turn, "
+            "3 rounds",
+        )
+        served = (
+            f"{build.shown(command, self.tmp)} with SPEECHSEARCH_SPARKLINE=false / true, "
+            f"alternated twice, {load_s / 2:g} s each; GET /api/search of the seeded queries "
+            f"from {http.CONCURRENCY} connections (bench/http.py)",
+        )
+        word, common = figures["word"], figures["common"]
+        one, side, words = figures["trend"], figures["side"], figures["cooccur"]
+        trend_ms, cooccur_ms = Target("<=", study.TREND_MS), Target("<=", study.COOCCUR_MS)
+        rows = [
+            Row(
+                f"trend of {word} ({figures['word_total']:,} items): p50 ms",
+                one.p50_ms,
+                None,
+                None,
+                in_process,
+            ),
+            Row("the same: p95 ms", one.p95_ms, None, trend_ms, in_process),
+            Row("the same: first call, ms", one.first_ms, None, None, in_process),
+            Row(
+                f"trend of {study.SIDE_BY_SIDE} words side by side: p95 ms",
+                side.p95_ms,
+                None,
+                None,
+                in_process,
+            ),
+            Row(
+                f"co-occurring words of {common} ({figures['common_total']:,} items): p50 ms",
+                words.p50_ms,
+                None,
+                None,
+                in_process,
+            ),
+            Row("the same: p95 ms", words.p95_ms, None, cooccur_ms, in_process),
+            Row(
+                "the same: first call (its posting lists and text cut anew), ms",
+                words.first_ms,
+                None,
+                cooccur_ms,
+                in_process,
+            ),
+            Row(
+                "search p50 ms, without / with the sparkline (in-process)",
+                percentile(without, 50),
+                None,
+                None,
+                searches,
+                2,
+            ),
+            Row("the same with the sparkline", percentile(with_line, 50), None, None, searches, 2),
+            Row(
+                "search p95 ms, without the sparkline",
+                percentile(without, 95),
+                None,
+                None,
+                searches,
+                2,
+            ),
+            Row("the same with the sparkline", percentile(with_line, 95), None, None, searches, 2),
+            Row("HTTP /api/search p95 ms, SPARKLINE off", off.p95_ms, None, None, served),
+            Row("the same, SPARKLINE on", on.p95_ms, None, None, served),
+            Row("HTTP requests/s, SPARKLINE off", off.rps, None, None, served),
+            Row("the same, SPARKLINE on", on.rps, None, None, served),
+            Row("HTTP errors, off + on", off.errors + on.errors, None, Target("<=", 0), served, 0),
+        ]
+        self.report.add(TRENDS, rows)
+        self.report.details[f"{TRENDS}: words"] = study.listing(figures)
+
     def everything(self, scale: str, times: int) -> None:
         if scale != "only":
             with self.step("full builds (ours, baseline, baseline procs=2)"):
@@ -816,17 +919,25 @@ class Bench:
                 self.big_documents(self.plan.big_mb)
             with self.step("durability cost"):
                 self.fsync_cost(self.plan.durability_docs, self.plan.durability_trials)
+            if self.plan.mode == "full":  # the smoke run's CPU budget has no room for it
+                with self.step("trends and co-occurring words"):
+                    self.trends()
         with self.step(f"{times}× index ({scale})"):
             self.scale(scale, times)
 
     def alone(self, args: argparse.Namespace) -> None:
-        """One part on its own (python -m bench hostile | bigdoc | durability)."""
+        """One part on its own (python -m bench hostile | bigdoc | durability | trends)."""
         if args.command == "hostile":
             with self.step("our index and the baseline's (procs=2)"):
                 self._index(self.feed, self.ours_ix)
                 self._baseline_build(self.feed, self.base_ix, 2)
             with self.step("hostile queries"):
                 self.hostile_queries()
+        elif args.command == "trends":
+            with self.step("our index"):
+                self._index(self.feed, self.ours_ix)
+            with self.step("trends and co-occurring words"):
+                self.trends()
         elif args.command == "bigdoc":
             with self.step("big document"):
                 self.big_documents(args.size_mb or self.plan.big_mb)
@@ -911,6 +1022,7 @@ def add_parts(commands: argparse._SubParsersAction) -> None:
     big.add_argument(
         "--size-mb", type=float, help=f"the big record's MiB ({bigdoc.SIZE_MB:g}; smoke: 0.5)"
     )
+    commands.add_parser("trends", help="trends, co-occurring words and the sparkline's cost")
     durable = commands.add_parser("durability", help="builds and reindexes, fsync on and off")
     durable.add_argument("--docs", type=int, help="seeded subset of the corpus (default: all)")
     durable.add_argument("--cycles", type=int, default=3, help="cycles of on, off, off, on (3)")

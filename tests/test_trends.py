@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from test_webui import api, make_app, page
 
 from indexer import SearchIndex, SearchRequest, Settings, sync
-from indexer.errors import QueryError
+from indexer.errors import QueryError, UsageError
 from indexer.limits import MAX_TREND_QUERIES
 from indexer.periods import Timeline
 from indexer.trends import trend
@@ -216,6 +216,17 @@ def test_the_results_page_shows_a_sparkline_linking_to_the_trend(client: FlaskCl
     text = page(client, "/?q=植树&source=甲报")
     assert 'class="spark" href="/trends?q=%E6%A4%8D%E6%A0%91&amp;source=%E7%94%B2%E6%8A%A5"' in text
     assert api(client, "/api/search?q=植树")["sparkline"]["counts"][0] == 2
+
+
+def test_the_sparkline_setting_turns_it_off(
+    trend_index: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    instance = tmp_path_factory.mktemp("instance")
+    off = make_app(trend_index, instance, SPARKLINE=False).test_client()
+    assert api(off, "/api/search?q=植树")["sparkline"] is None
+    assert 'class="spark"' not in page(off, "/?q=植树")
+    with pytest.raises(UsageError, match="SPARKLINE"):
+        make_app(trend_index, instance, SPARKLINE="yes")
 
 
 # -- CLI ------------------------------------------------------------------------------------

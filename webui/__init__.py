@@ -70,6 +70,7 @@ def create_app(
         MAX_RESULTS=limits.MAX_RESULTS,
         USERDICT=None,
         SYNONYMS=None,
+        SPARKLINE=True,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SPEECHSEARCH")
@@ -114,6 +115,8 @@ def _check_limits(app: Flask) -> None:
         raise UsageError("setting MAX_QUERY_CHARS must be 1 or more")
     if app.config["MAX_RESULTS"] < app.config["MAX_PAGE_SIZE"]:
         raise UsageError("setting MAX_RESULTS must be at least MAX_PAGE_SIZE")
+    if not isinstance(app.config["SPARKLINE"], bool):
+        raise UsageError(f"setting SPARKLINE must be true or false, not {app.config['SPARKLINE']!r}")
 
 
 def _path_or_none(value: Any) -> Path | None:
