@@ -934,8 +934,11 @@ class Bench:
             with self.step("hostile queries"):
                 self.hostile_queries()
         elif args.command == "trends":
-            with self.step("our index"):
-                self._index(self.feed, self.ours_ix)
+            if args.index:  # built before from the same corpus: reused across repeats
+                self.ours_ix = args.index
+            else:
+                with self.step("our index"):
+                    self._index(self.feed, self.ours_ix)
             with self.step("trends and co-occurring words"):
                 self.trends()
         elif args.command == "bigdoc":
@@ -1022,7 +1025,12 @@ def add_parts(commands: argparse._SubParsersAction) -> None:
     big.add_argument(
         "--size-mb", type=float, help=f"the big record's MiB ({bigdoc.SIZE_MB:g}; smoke: 0.5)"
     )
-    commands.add_parser("trends", help="trends, co-occurring words and the sparkline's cost")
+    study_part = commands.add_parser(
+        "trends", help="trends, co-occurring words and the sparkline's cost"
+    )
+    study_part.add_argument(
+        "--index", type=Path, help="an index of the same corpus built before (skips the build)"
+    )
     durable = commands.add_parser("durability", help="builds and reindexes, fsync on and off")
     durable.add_argument("--docs", type=int, help="seeded subset of the corpus (default: all)")
     durable.add_argument("--cycles", type=int, default=3, help="cycles of on, off, off, on (3)")

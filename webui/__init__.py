@@ -116,7 +116,8 @@ def _check_limits(app: Flask) -> None:
     if app.config["MAX_RESULTS"] < app.config["MAX_PAGE_SIZE"]:
         raise UsageError("setting MAX_RESULTS must be at least MAX_PAGE_SIZE")
     if not isinstance(app.config["SPARKLINE"], bool):
-        raise UsageError(f"setting SPARKLINE must be true or false, not {app.config['SPARKLINE']!r}")
+        value = app.config["SPARKLINE"]
+        raise UsageError(f"setting SPARKLINE must be true or false, not {value!r}")
 
 
 def _path_or_none(value: Any) -> Path | None:

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, Flask, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -16,7 +16,7 @@ from indexer.errors import QueryError
 from indexer.results import Cooccurrence, TrendPage
 from indexer.trends import trend
 
-from .charts import bar_chart, shown, spark_bars
+from .charts import Chart, bar_chart, shown, spark_bars
 from .core import search_index
 from .responses import respond
 from .search import search_request
@@ -38,14 +38,14 @@ def trends() -> ResponseReturnValue:
     found = trend(search_index(), queries, base, request.args.get("period") or None)
     first = dataclasses.replace(base, q=found["queries"][0])
     page: TrendPage = {**found, "cooccur": cooccurring(search_index(), first)}
-    return respond("trends.html", dict(page))
+    return respond("trends.html", page)
 
 
 @bp.get("/api/cooccur", endpoint="cooccur")
 def cooccur() -> ResponseReturnValue:
     """The words most characteristic of what a query finds."""
     result: Cooccurrence = cooccurring(search_index(), search_request(request.args))
-    return respond("trends.html", dict(result))
+    return jsonify(result)
 
 
 def show_of(args: Mapping[str, str]) -> str:
@@ -83,16 +83,17 @@ def period_search(result: TrendPage, series: int, at: int) -> str:
     return url_for("search.page", **{k: v for k, v in params.items() if v})
 
 
-def chart_of(result: TrendPage) -> Any:
+def chart_of(result: TrendPage) -> Chart:
     """The bar chart of the page's trend, as the reader asked to see it."""
     return bar_chart(
         result, show_of(request.args), lambda series, at: period_search(result, series, at)
     )
 
 
-def register_trend_helpers(app: Any) -> None:
+def register_trend_helpers(app: Flask) -> None:
     """What the trend page and the sparkline on the results page call."""
     for helper in (trends_url, period_search, chart_of, show_of, spark_bars):
         app.add_template_global(helper)
     app.add_template_global(SHOWS, "shows")
+    app.add_template_global(KEPT, "trend_kept")
     app.add_template_filter(shown, "shown")
