@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 WORDS = 30  # words shown
 # Selected items read for candidate words (evenly spread over them), and the characters of
 # each read (title and the head of the body, where a report says what it is about): cutting
-# text is the costly part, about a microsecond a character.
-SAMPLE = 100
-SAMPLE_CHARS = 1_000
+# text is the costly part when its runs are not cached yet, some microseconds a character.
+SAMPLE = 60
+SAMPLE_CHARS = 800
 # Candidates counted exactly among all selected items (a posting list read each), the best by
 # their G² estimated from the sample and the archive's document frequencies.
 CANDIDATES = 120
