@@ -178,7 +178,7 @@ class TrendSeries(TypedDict):
 
     query: str
     total: int
-    exact: bool  # the counts are of exactly the matching items (else of candidates, at most)
+    exact: bool  # the counts are of exactly the matching items (else of unchecked candidates)
     undated: int  # matching items without a date, counted apart
     counts: list[int]
     shares: list[float | None]

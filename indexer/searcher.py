@@ -39,15 +39,7 @@ from .periods import sparkline
 from .plan import QueryPlan, build_plan
 from .query import ParsedQuery, parse
 from .related import keywords, related_documents, word_weights
-from .results import (
-    DocumentPage,
-    FacetValue,
-    Health,
-    Hit,
-    SearchResult,
-    Stats,
-    summary,
-)
+from .results import DocumentPage, FacetValue, Health, Hit, SearchResult, Stats, summary
 from .settings import Settings
 from .snapshot import Matches, Snapshot
 from .snippets import (
