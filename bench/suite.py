@@ -817,7 +817,7 @@ class Bench:
         load_s = min(10, self.plan.http_s)
         command = build.speechsearch("serve", "--index", str(self.ours_ix), *SERVE_OPTIONS)
         samples: dict[str, list[http.Sample]] = {"false": [], "true": []}
-        for setting in ("false", "true", "false", "true"):  # alternated: the load drifts
+        for setting in ("false", "true") * study.ALTERNATIONS:  # the machine's load drifts
             with http.serving(command, {"SPEECHSEARCH_SPARKLINE": setting}) as server:
                 samples[setting] += http.load(server.url, self.queries, load_s / 2)
         off, on = (http.LoadStats.of(samples[s]) for s in ("false", "true"))
@@ -834,7 +834,8 @@ class Bench:
         )
         served = (
             f"{build.shown(command, self.tmp)} with SPEECHSEARCH_SPARKLINE=false / true, "
-            f"alternated twice, {load_s / 2:g} s each; GET /api/search of the seeded queries "
+            f"alternated {study.ALTERNATIONS} times, {load_s / 2:g} s each; GET /api/search of the "
+            "seeded queries "
             f"from {http.CONCURRENCY} connections (bench/http.py)",
         )
         word, common = figures["word"], figures["common"]
@@ -873,23 +874,33 @@ class Bench:
                 in_process,
             ),
             Row(
-                "search p50 ms, without / with the sparkline (in-process)",
+                "search p50 ms without the sparkline",
                 percentile(without, 50),
                 None,
                 None,
                 searches,
                 2,
             ),
-            Row("the same with the sparkline", percentile(with_line, 50), None, None, searches, 2),
+            Row("the same with it", percentile(with_line, 50), None, None, searches, 2),
             Row(
-                "search p95 ms, without the sparkline",
+                "search p95 ms without the sparkline",
                 percentile(without, 95),
                 None,
                 None,
                 searches,
                 2,
             ),
-            Row("the same with the sparkline", percentile(with_line, 95), None, None, searches, 2),
+            Row("the same with it", percentile(with_line, 95), None, None, searches, 2),
+            Row(
+                "the sparkline's cost: median of the per-search differences, ms",
+                percentile([w - o for o, w in zip(without, with_line, strict=True)], 50),
+                None,
+                None,
+                searches,
+                3,
+            ),
+            Row("HTTP /api/search p50 ms, SPARKLINE off", off.p50_ms, None, None, served),
+            Row("the same, SPARKLINE on", on.p50_ms, None, None, served),
             Row("HTTP /api/search p95 ms, SPARKLINE off", off.p95_ms, None, None, served),
             Row("the same, SPARKLINE on", on.p95_ms, None, None, served),
             Row("HTTP requests/s, SPARKLINE off", off.rps, None, None, served),

@@ -31,6 +31,7 @@ TREND_REPEATS = 30
 COOCCUR_REPEATS = 10
 TREND_MS = 100  # targets of the issue
 COOCCUR_MS = 500
+ALTERNATIONS = 3  # HTTP loads with the sparkline off, then on, this many times
 SAMPLED = 300  # items whose words are candidates
 CANDIDATES = 60  # their most common words, each searched for its total
 
