@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,16 +98,26 @@ class Timeline:
         return [None if np.isnan(r) else round(float(r), 6) for r in ratio]
 
 
-def base_days(snapshot: Snapshot, within: np.ndarray | None) -> np.ndarray:
-    """The day numbers of the items a trend is a share of: those the request's filters allow,
-    or every live item."""
-    return snapshot.days()[snapshot.live() if within is None else within]
+# Timelines of every live item, per snapshot and period asked: every unfiltered search's
+# sparkline asks for the same one (0.7 ms to build at 24k items).
+_LIVE: weakref.WeakKeyDictionary[Snapshot, dict[str | None, Timeline]] = weakref.WeakKeyDictionary()
+
+
+def timeline_of(snapshot: Snapshot, within: np.ndarray | None, period: str | None) -> Timeline:
+    """The timeline of the items a trend is a share of: those the request's filters allow,
+    or every live item (remembered for the snapshot)."""
+    if within is not None:
+        return Timeline.of(snapshot.days()[within], period)
+    kept = _LIVE.setdefault(snapshot, {})
+    if period not in kept:
+        kept[period] = Timeline.of(snapshot.days()[snapshot.live()], period)
+    return kept[period]
 
 
 def sparkline(snapshot: Snapshot, within: np.ndarray | None, ids: np.ndarray) -> Sparkline:
     """A search's matches by period (by span), as counts and shares: the small chart beside
     its total, from the documents it already found."""
-    timeline = Timeline.of(base_days(snapshot, within), None)
+    timeline = timeline_of(snapshot, within, None)
     counts, undated = timeline.count(snapshot.days()[ids])
     last = max(len(timeline.items) - 1, 0)
     return {

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .errors import QueryError
 from .limits import MAX_TREND_QUERIES
-from .periods import Timeline, base_days, check_period
+from .periods import Timeline, check_period, timeline_of
 from .results import Trend, TrendPeriod, TrendSeries
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def trend(
         date_from, date_to = asking.validate()
         with index.selected(asking) as selection:
             if timeline is None:
-                timeline = Timeline.of(base_days(selection.snapshot, selection.within), period)
+                timeline = timeline_of(selection.snapshot, selection.within, period)
             ids, exact = selection.matching(TREND_CHECKS)
             counts, undated = timeline.count(selection.snapshot.days()[ids])
             partial = partial or selection.budget.spent
