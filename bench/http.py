@@ -12,7 +12,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
@@ -38,12 +38,14 @@ class Server:
 
 
 @contextmanager
-def serving(command: list[str]) -> Iterator[Server]:
-    """Start a server that prints `serving http://127.0.0.1:PORT/`; always stopped on exit,
-    its whole process group (it is the leader of a new session)."""
+def serving(command: list[str], env: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """Start a server that prints `serving http://127.0.0.1:PORT/` (with env added to the
+    environment); always stopped on exit, its whole process group (it is the leader of a new
+    session)."""
     process = subprocess.Popen(
         command,
         cwd=ROOT,
+        env={**os.environ, **env} if env else None,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -23,6 +23,7 @@ from urllib.parse import quote
 from indexer import SearchIndex, SearchRequest, Settings
 
 from . import bigdoc, build, durability, hostile, http, lines, relevance, words
+from . import trends as study
 from .build import Run, run_timed, size_mb
 from .corpus import ROOT, edited, load, replicated, sample, write_jsonl, write_seed_style
 from .engines import Baseline, Engine, open_engines
@@ -39,7 +40,8 @@ HOSTILE = "Hostile queries (issue 12)"
 BIG = "Big documents (issue 12)"
 DURABILITY = "Durability cost: fsync on / off (issue 13)"
 LINES = "Concordance and export (issue 15)"
-PARTS = ("hostile", "bigdoc", "durability", "lines")  # the parts that also run alone
+TRENDS = "Trends and co-occurring words (issue 15)"
+PARTS = ("hostile", "bigdoc", "durability", "lines", "trends")  # the parts that also run alone
 SAFETY_S = 90  # kept free of the budget for the report and slow moments
 LOAD_AROUND_REINDEX_S = 1.0  # load before and after the reindex, to see it start and land
 
@@ -86,6 +88,8 @@ SECTIONS = (
     HOSTILE,
     BIG,
     DURABILITY,
+    TRENDS,
+    LINES,
 )
 
 
@@ -797,6 +801,117 @@ class Bench:
             [Row(f"serving MB (PSS, all processes) after a {load_s:g} s load", *pss, None, how, 0)],
         )
 
+    # -- 12: trends and co-occurring words (issue 15) --------------------------------------
+
+    def trends(self) -> None:
+        """Trend and co-occurring words in-process over this run's index, then the cost of the
+        sparkline beside every search total: in-process and over HTTP, SPARKLINE on and off."""
+        index = SearchIndex(Settings.from_env(index_dir=self.ours_ix))
+        try:
+            figures = study.in_process(index, self.records, self.seed)
+            requests = [
+                SearchRequest(q=q.text, date_from=q.date_from, date_to=q.date_to, source=q.source)
+                for q in self.queries
+            ]
+            without, with_line = study.search_cost(index, requests)
+        finally:
+            index.close()
+        load_s = min(10, self.plan.http_s)
+        command = build.speechsearch("serve", "--index", str(self.ours_ix), *SERVE_OPTIONS)
+        samples: dict[str, list[http.Sample]] = {"false": [], "true": []}
+        for setting in ("false", "true") * study.ALTERNATIONS:  # the machine's load drifts
+            with http.serving(command, {"SPEECHSEARCH_SPARKLINE": setting}) as server:
+                samples[setting] += http.load(server.url, self.queries, load_s / 2)
+        off, on = (http.LoadStats.of(samples[s]) for s in ("false", "true"))
+        in_process = (
+            f"python -m bench trends (same code; here over this run's index): in-process "
+            f"indexer.trends.trend / indexer.cooccur.cooccurring, the first call and "
+            f"{study.TREND_REPEATS} (trend) or {study.COOCCUR_REPEATS} (words) repeats; "
+            f"words picked by their totals (bench/trends.py, seed {self.seed})",
+        )
+        searches = (
+            f"python -m bench trends: in-process SearchIndex.search of the {len(requests)} "
+            "seeded queries (bench/queries.py), each without and with sparkline=True in turn, "
+            "3 rounds",
+        )
+        served = (
+            f"{build.shown(command, self.tmp)} with SPEECHSEARCH_SPARKLINE=false / true, "
+            f"alternated {study.ALTERNATIONS} times, {load_s / 2:g} s each; GET /api/search of the "
+            "seeded queries "
+            f"from {http.CONCURRENCY} connections (bench/http.py)",
+        )
+        word, common = figures["word"], figures["common"]
+        one, side, words = figures["trend"], figures["side"], figures["cooccur"]
+        trend_ms, cooccur_ms = Target("<=", study.TREND_MS), Target("<=", study.COOCCUR_MS)
+        rows = [
+            Row(
+                f"trend of {word} ({figures['word_total']:,} items): p50 ms",
+                one.p50_ms,
+                None,
+                None,
+                in_process,
+            ),
+            Row("the same: p95 ms", one.p95_ms, None, trend_ms, in_process),
+            Row("the same: first call, ms", one.first_ms, None, None, in_process),
+            Row(
+                f"trend of {study.SIDE_BY_SIDE} words side by side: p95 ms",
+                side.p95_ms,
+                None,
+                None,
+                in_process,
+            ),
+            Row(
+                f"co-occurring words of {common} ({figures['common_total']:,} items): p50 ms",
+                words.p50_ms,
+                None,
+                None,
+                in_process,
+            ),
+            Row("the same: p95 ms", words.p95_ms, None, cooccur_ms, in_process),
+            Row(
+                "the same: first call (its posting lists and text cut anew), ms",
+                words.first_ms,
+                None,
+                cooccur_ms,
+                in_process,
+            ),
+            Row(
+                "search p50 ms without the sparkline",
+                percentile(without, 50),
+                None,
+                None,
+                searches,
+                2,
+            ),
+            Row("the same with it", percentile(with_line, 50), None, None, searches, 2),
+            Row(
+                "search p95 ms without the sparkline",
+                percentile(without, 95),
+                None,
+                None,
+                searches,
+                2,
+            ),
+            Row("the same with it", percentile(with_line, 95), None, None, searches, 2),
+            Row(
+                "the sparkline's cost: median of the per-search differences, ms",
+                percentile([w - o for o, w in zip(without, with_line, strict=True)], 50),
+                None,
+                None,
+                searches,
+                3,
+            ),
+            Row("HTTP /api/search p50 ms, SPARKLINE off", off.p50_ms, None, None, served),
+            Row("the same, SPARKLINE on", on.p50_ms, None, None, served),
+            Row("HTTP /api/search p95 ms, SPARKLINE off", off.p95_ms, None, None, served),
+            Row("the same, SPARKLINE on", on.p95_ms, None, None, served),
+            Row("HTTP requests/s, SPARKLINE off", off.rps, None, None, served),
+            Row("the same, SPARKLINE on", on.rps, None, None, served),
+            Row("HTTP errors, off + on", off.errors + on.errors, None, Target("<=", 0), served, 0),
+        ]
+        self.report.add(TRENDS, rows)
+        self.report.details[f"{TRENDS}: words"] = study.listing(figures)
+
     def everything(self, scale: str, times: int) -> None:
         if scale != "only":
             with self.step("full builds (ours, baseline, baseline procs=2)"):
@@ -817,17 +932,30 @@ class Bench:
                 self.big_documents(self.plan.big_mb)
             with self.step("durability cost"):
                 self.fsync_cost(self.plan.durability_docs, self.plan.durability_trials)
+            if self.plan.mode == "full":  # the smoke run's CPU budget has no room for these
+                with self.step("trends and co-occurring words"):
+                    self.trends()
+                with self.step("concordance and export"):
+                    self.report.add(LINES, lines.measure(self.ours_ix, self.tmp, self.say))
         with self.step(f"{times}× index ({scale})"):
             self.scale(scale, times)
 
     def alone(self, args: argparse.Namespace) -> None:
-        """One part on its own (python -m bench hostile | bigdoc | durability)."""
+        """One part on its own (python -m bench hostile | bigdoc | durability | trends | lines)."""
         if args.command == "hostile":
             with self.step("our index and the baseline's (procs=2)"):
                 self._index(self.feed, self.ours_ix)
                 self._baseline_build(self.feed, self.base_ix, 2)
             with self.step("hostile queries"):
                 self.hostile_queries()
+        elif args.command == "trends":
+            if args.index:  # built before from the same corpus: reused across repeats
+                self.ours_ix = args.index
+            else:
+                with self.step("our index"):
+                    self._index(self.feed, self.ours_ix)
+            with self.step("trends and co-occurring words"):
+                self.trends()
         elif args.command == "bigdoc":
             with self.step("big document"):
                 self.big_documents(args.size_mb or self.plan.big_mb)
@@ -846,8 +974,7 @@ class Bench:
             with self.step("our index"):
                 self._index(self.feed, self.ours_ix)
         with self.step("concordance and export"):
-            rows = lines.measure(index or self.ours_ix, self.tmp, self.say)
-        self.report.add(LINES, rows)
+            self.report.add(LINES, lines.measure(index or self.ours_ix, self.tmp, self.say))
         if index is not None:
             self.report.notes.append(f"over an existing index, {index} (--index)")
 
@@ -926,6 +1053,12 @@ def add_parts(commands: argparse._SubParsersAction) -> None:
     big = commands.add_parser("bigdoc", help="a big document only: its page and a search")
     big.add_argument(
         "--size-mb", type=float, help=f"the big record's MiB ({bigdoc.SIZE_MB:g}; smoke: 0.5)"
+    )
+    study_part = commands.add_parser(
+        "trends", help="trends, co-occurring words and the sparkline's cost"
+    )
+    study_part.add_argument(
+        "--index", type=Path, help="an index of the same corpus built before (skips the build)"
     )
     durable = commands.add_parser("durability", help="builds and reindexes, fsync on and off")
     durable.add_argument("--docs", type=int, help="seeded subset of the corpus (default: all)")

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
+from . import trends
 from .concordance import SORTS as KWIC_SORTS
 from .concordance import KwicRequest, concordance
+from .cooccur import cooccurring
 from .errors import SpeechSearchError
 from .export import ITEM_COLUMNS, KWIC_COLUMNS, ExportRequest, export_items, export_lines
 from .limits import (
@@ -27,7 +29,8 @@ from .limits import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
 )
-from .results import Concordance, SearchResult
+from .periods import PERIODS
+from .results import Concordance, SearchResult, Trend
 from .searcher import SearchIndex, SearchRequest
 from .settings import Settings
 from .snippets import Kind, Piece, as_html
@@ -258,6 +261,75 @@ def stats(index_dir, as_json) -> None:
             f"in {run.get('elapsed_s')}s"
         )
     click.echo("analyzer:    " + ", ".join(f"{k}={v}" for k, v in (info["analyzer"] or {}).items()))
+
+
+# -- studying the archive: trends and co-occurring words ------------------------------------
+
+BAR_WIDTH = 30  # characters of the longest bar of a trend
+EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def block_bar(value: float, top: float, width: int = BAR_WIDTH) -> str:
+    """value as a bar of block characters, top filling width (eighths of a character)."""
+    eighths = round(8 * width * value / top) if top > 0 else 0
+    return "█" * (eighths // 8) + (EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def _trend_table(result: Trend) -> str:
+    unit = "month" if result["period"] == "month" else "year"
+    lines = []
+    for series in result["series"]:
+        lines.append(
+            f"{series['query']}: {'' if series['exact'] else 'about '}{series['total']:,} items, "
+            f"by {unit} (count, share of the {unit}'s items)"
+        )
+        top = max((r or 0.0 for r in series["shares"]), default=0.0)
+        for period, count, share in zip(
+            result["periods"], series["counts"], series["shares"], strict=True
+        ):
+            shown = "" if share is None else f"{share * 100:6.2f}%"
+            lines.append(
+                f"  {period['period']:<8} {period['items']:>7,} {count:>7,} {shown:>8} "
+                f"{block_bar(share or 0.0, top)}"
+            )
+        if series["undated"]:
+            lines.append(f"  undated: {series['undated']:,} items (not in any {unit})")
+    return "\n".join(lines)
+
+
+@cli.command()
+@index_option
+@click.option("--period", type=click.Choice(PERIODS), help="Default: by year past 5 years.")
+@click.option("--json", "as_json", is_flag=True, help="The trend as one JSON object.")
+@click.argument("queries", nargs=-1, required=True)
+@reports_errors
+def trend(index_dir, period, as_json, queries) -> None:
+    """Matching items per month or year, as counts and shares, for up to 5 QUERIES."""
+    result = trends.trend(
+        SearchIndex(_settings(index_dir)), queries, SearchRequest(q=queries[0]), period
+    )
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else _trend_table(result))
+
+
+@cli.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="The words as one JSON object.")
+@click.argument("query")
+@reports_errors
+def cooccur(index_dir, as_json, query) -> None:
+    """The words most characteristic of the items QUERY finds, against the whole archive."""
+    result = cooccurring(SearchIndex(_settings(index_dir)), SearchRequest(q=query))
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(
+        f"{result['query']}: {'' if result['exact'] else 'about '}{result['items']:,} items "
+        f"of {result['archive']:,}; word, items using it (of these / of all), G²"
+    )
+    for word in result["words"]:
+        click.echo(
+            f"  {word['word']:<10} {word['count']:>7,} {word['archive']:>7,} {word['score']:>10.1f}"
+        )
 
 
 def _load_plugins() -> None:

@@ -34,6 +34,9 @@ KWIC_PAGE_SIZE = 50  # concordance lines a page
 KWIC_MAX_LINES = 10_000
 EXPORT_ROWS = 100_000  # rows an export writes unless told fewer; the web app may lower it
 EXPORT_MAX_ROWS = 1_000_000  # no setting or option goes past this
+# Trends: queries compared side by side, and periods one chart may hold (50 years by month).
+MAX_TREND_QUERIES = 5
+MAX_TREND_PERIODS = 600
 
 
 def check_whole(value: int, label: str, name: str, least: int, most: int) -> None:

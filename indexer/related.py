@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from whoosh import query as wq
@@ -39,14 +39,23 @@ def word_weights(
 
 
 def keywords(weights: list[tuple[str, float]]) -> list[Keyword]:
-    """The words a document page offers as searches, each saying something new: a word inside
-    one already offered, or holding one, is left out (两国关系, not also 两国 and 关系)."""
-    chosen: list[Keyword] = []
-    for word, weight in weights:
-        if len(chosen) == KEYWORDS:
+    """The words a document page offers as searches, each saying something new."""
+    weight = dict(weights)
+    return [
+        {"word": word, "weight": round(weight[word], 3)}
+        for word in distinct((w for w, _ in weights), KEYWORDS)
+    ]
+
+
+def distinct(words: Iterable[str], most: int) -> list[str]:
+    """Up to `most` words in their order, each saying something new: a word inside one already
+    taken, or holding one, is left out (两国关系, not also 两国 and 关系)."""
+    chosen: list[str] = []
+    for word in words:
+        if len(chosen) == most:
             break
-        if not any(word in k["word"] or k["word"] in word for k in chosen):
-            chosen.append({"word": word, "weight": round(weight, 3)})
+        if not any(word in c or c in word for c in chosen):
+            chosen.append(word)
     return chosen
 
 

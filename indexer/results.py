@@ -67,6 +67,7 @@ class SearchResult(TypedDict):
     partial: bool
     notices: list[str]
     suggestions: list[Suggestion]
+    sparkline: Sparkline | None  # asked for (request.sparkline) and something found
 
 
 class Keyword(TypedDict):
@@ -204,3 +205,77 @@ class ExportNote(TypedDict):
 
     note: str
     rows: int
+
+
+# -- studying the archive: trends and co-occurring words ------------------------------------
+
+
+class Sparkline(TypedDict):
+    """A search's matches by period, drawn small beside its total."""
+
+    period: str  # month or year
+    first: str | None  # the first period shown (2022-01, 2022); None: nothing dated
+    last: str | None
+    counts: list[int]
+    shares: list[float | None]  # of the period's items (None: the period has none)
+    undated: int
+
+
+class TrendPeriod(TypedDict):
+    """One period of a trend: its label, first and last day (within the date filters) and how
+    many items of the archive (those the filters allow) it holds."""
+
+    period: str  # 2022-03 or 2022
+    start: str
+    end: str
+    items: int
+
+
+class TrendSeries(TypedDict):
+    """One query's matching items by period, aligned with the trend's periods."""
+
+    query: str
+    total: int
+    exact: bool  # the counts are of exactly the matching items (else of unchecked candidates)
+    undated: int  # matching items without a date, counted apart
+    counts: list[int]
+    shares: list[float | None]
+
+
+class Trend(TypedDict):
+    """Up to MAX_TREND_QUERIES queries counted by month or year, each as counts and shares."""
+
+    queries: list[str]
+    period: str
+    periods: list[TrendPeriod]
+    undated_items: int  # items the filters allow that have no date
+    series: list[TrendSeries]
+    filters: Filters
+    match: str
+    partial: bool
+    elapsed_ms: float
+
+
+class CooccurringWord(TypedDict):
+    word: str
+    count: int  # selected items using it
+    archive: int  # live items using it
+    score: float  # log-likelihood (G²) of selected against the rest of the archive
+
+
+class Cooccurrence(TypedDict):
+    """The words most characteristic of the items a query selects, against the archive."""
+
+    query: str
+    items: int  # the selected items the counts are of
+    exact: bool  # those are exactly the matching items
+    archive: int  # live items
+    sampled: int  # selected items read for candidate words
+    words: list[CooccurringWord]
+    elapsed_ms: float
+
+
+class TrendPage(Trend):
+    """A trend with the co-occurring words of its first query: the trend page and its API."""
+
+    cooccur: Cooccurrence | None

@@ -35,6 +35,7 @@ from .limits import (
     check_page_size,
 )
 from .normalize import Normalized
+from .periods import sparkline
 from .plan import QueryPlan, build_plan
 from .query import ParsedQuery, parse
 from .related import keywords, related_documents, word_weights
@@ -98,6 +99,7 @@ class SearchRequest:
     match: str = "all"
     max_results: int = MAX_RESULTS
     budget_ms: int = BUDGET_MS
+    sparkline: bool = False  # also count the matches by period (the chart beside the total)
 
     def value_filters(self) -> list[tuple[str, str, str]]:
         """(field, label, value) of the exact-value filters asked for."""
@@ -153,7 +155,8 @@ class Selection:
     """What a query selects, with the snapshot and pipeline it was read with: `found` are the
     candidates in document order with their BM25F scores (the set every total counts; verify
     against the stored text unless plan.sieve_exact), `words` which of them use every typed
-    word as a word (None: no tiers), `budget` what is left of the request's time."""
+    word as a word (None: no tiers), `budget` what is left of the request's time, `within` the
+    documents the request's filters allow (None: every live one)."""
 
     snapshot: Snapshot
     pipeline: Pipeline
@@ -161,6 +164,23 @@ class Selection:
     found: Matches
     words: np.ndarray | None
     budget: Budget
+    within: np.ndarray | None = None
+
+    def matching(self, most: int) -> tuple[np.ndarray, bool]:
+        """The selected documents and whether they are exactly the matches: so when the grams
+        decide (sieve_exact), or once each is checked against its stored text, which is done
+        when there are at most `most` and the budget lasts (else the candidates, not exact)."""
+        ids = self.found.ids
+        exact = not (self.budget.spent or self.plan.capped)
+        if self.plan.sieve_exact or not exact or len(ids) > most:
+            return ids, exact and self.plan.sieve_exact
+        kept = np.ones(len(ids), dtype=bool)
+        for at, docnum in enumerate(ids.tolist()):
+            if self.budget.expired():
+                return ids, False
+            stored = self.snapshot.searcher.stored_fields(docnum)
+            kept[at] = self.plan.matches(stored.get("norm_title", ""), stored.get("norm", ""))
+        return ids[kept], True
 
     def order(self, by_date: bool) -> Iterator[int]:
         """Positions in found in the search's order (ranking_keys), first first."""
@@ -269,7 +289,7 @@ class SearchIndex:
             budget = Budget(request.budget_ms / 1000)  # planning, finding and checking
             plan, within = self._plan(snapshot, parsed, request, budget)
             ran = self._run(snapshot, plan, within, request, budget, marks)
-            hits, total, exact_total, facets, as_words = ran
+            hits, total, exact_total, facets, as_words, line = ran
             pages = max(1, math.ceil(total / request.size))
             if request.page > pages and total:
                 raise QueryError(
@@ -297,6 +317,7 @@ class SearchIndex:
             "partial": budget.spent,
             "notices": list(parsed.notices) + ([PARTIAL] if budget.spent else []),
             "suggestions": offered,
+            "sparkline": line,
         }
 
     @contextlib.contextmanager
@@ -321,7 +342,7 @@ class SearchIndex:
             budget = Budget(request.budget_ms / 1000)
             plan, within = self._plan(snapshot, parsed, request, budget)
             found, as_words = _candidates(snapshot, plan, within, request.match, budget)
-            yield Selection(snapshot, self.pipeline, plan, found, as_words, budget)
+            yield Selection(snapshot, self.pipeline, plan, found, as_words, budget, within)
 
     def _plan(
         self, snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest, budget: Budget
@@ -385,15 +406,15 @@ class SearchIndex:
         exact_total = not (budget.spent or plan.capped) and (
             plan.sieve_exact or len(kept) + len(rejected) == len(found)
         )
-        facets = {}
-        if request.facets:
-            facets = self._facets(snapshot, np.delete(found.ids, rejected))
+        matched = np.delete(found.ids, rejected)
+        facets = self._facets(snapshot, matched) if request.facets else {}
+        line = sparkline(snapshot, within, matched) if request.sparkline and total else None
         page = kept[(request.page - 1) * request.size : wanted]
         hits = [
             self._hit(stored, score, plan, words if as_words is not None else None, marks)
             for _, _, score, words, stored in page
         ]
-        return hits, total, exact_total, facets, words_total
+        return hits, total, exact_total, facets, words_total, line
 
     @staticmethod
     def _facets(snapshot: Snapshot, docnums: np.ndarray) -> dict[str, list[FacetValue]]:

@@ -28,6 +28,9 @@ QUERY_SIDE = {
     "concordance",
     "export",
     "tabular",
+    "periods",
+    "trends",
+    "cooccur",
 }
 SHARED = {
     "analysis",

@@ -286,7 +286,9 @@ def test_malformed_query_shows_the_core_notice(client: FlaskClient) -> None:
 
 def test_api_search_is_the_core_result(client: FlaskClient, web_index: Path) -> None:
     core = SearchIndex(Settings.from_env(index_dir=web_index)).search(
-        SearchRequest(q="张羽 论坛", page=2, size=5, sort="date", date_from="2018-06-01")
+        SearchRequest(
+            q="张羽 论坛", page=2, size=5, sort="date", date_from="2018-06-01", sparkline=True
+        )
     )
     result = api(client, "/api/search?q=张羽+论坛&page=2&size=5&sort=date&from=2018-06-01")
     assert result.keys() == core.keys()

@@ -14,7 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 from indexer import SearchIndex, Settings, limits
 from indexer.errors import UsageError
 
-from . import documents, health, lines, search
+from . import documents, health, lines, search, trends
 from .core import EXTENSION
 from .responses import register_error_handlers
 from .templating import register_template_helpers
@@ -71,6 +71,7 @@ def create_app(
         USERDICT=None,
         SYNONYMS=None,
         EXPORT_MAX_ROWS=limits.EXPORT_ROWS,
+        SPARKLINE=True,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("SPEECHSEARCH")
@@ -99,6 +100,8 @@ def create_app(
     register_template_helpers(app)
     for module in (search, documents, health, lines):
         app.register_blueprint(module.bp)
+    app.register_blueprint(trends.bp)
+    trends.register_trend_helpers(app)
     return app
 
 
@@ -114,6 +117,9 @@ def _check_limits(app: Flask) -> None:
         raise UsageError("setting MAX_QUERY_CHARS must be 1 or more")
     if app.config["MAX_RESULTS"] < app.config["MAX_PAGE_SIZE"]:
         raise UsageError("setting MAX_RESULTS must be at least MAX_PAGE_SIZE")
+    if not isinstance(app.config["SPARKLINE"], bool):
+        value = app.config["SPARKLINE"]
+        raise UsageError(f"setting SPARKLINE must be true or false, not {value!r}")
 
 
 def _check_export(app: Flask) -> None:
