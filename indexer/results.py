@@ -67,6 +67,7 @@ class SearchResult(TypedDict):
     partial: bool
     notices: list[str]
     suggestions: list[Suggestion]
+    pinyin: PinyinSearch | None  # a Latin query searched as the Han words it reads as
 
 
 class Keyword(TypedDict):
@@ -146,3 +147,28 @@ def summary(stored: Mapping[str, Any]) -> Summary:
         "url": stored.get("url"),
         "metadata": stored.get("meta") or {},
     }
+
+
+# -- what a reader types: completions and pinyin (issue 14) --------------------------------
+
+
+class Completion(TypedDict):
+    """A word, title or word read by its pinyin that completes what a reader is typing."""
+
+    text: str
+    count: int  # items holding it
+    kind: str  # "word", "title" or "pinyin"
+
+
+class Completions(TypedDict):
+    query: str
+    completions: list[Completion]
+
+
+class PinyinSearch(TypedDict):
+    """A Latin query that was searched as the Han words it reads as in pinyin."""
+
+    typed: str  # the query as typed
+    words: list[str]  # the Han words searched, most frequent first
+    query: str  # the query that ran: 张羽 OR 张宇
+    typed_total: int  # items the Latin text finds as typed (fewer)

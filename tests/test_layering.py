@@ -25,6 +25,8 @@ QUERY_SIDE = {
     "related",
     "results",
     "limits",
+    "complete",
+    "pinyin_search",
 }
 SHARED = {
     "analysis",
@@ -37,6 +39,8 @@ SHARED = {
     "documents",
     "processes",
     "whoosh_internals",
+    "pinyin",
+    "vocabulary",
 }
 TOP = {"__init__", "__main__", "cli"}  # entry points over both sides
 
