@@ -14,7 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 from indexer import SearchIndex, Settings, limits
 from indexer.errors import UsageError
 
-from . import documents, health, search
+from . import complete, documents, health, search
 from .core import EXTENSION
 from .responses import register_error_handlers
 from .templating import register_template_helpers
@@ -97,6 +97,7 @@ def create_app(
     register_template_helpers(app)
     for module in (search, documents, health):
         app.register_blueprint(module.bp)
+    app.register_blueprint(complete.bp)  # /api/suggest (issue 14)
     return app
 
 

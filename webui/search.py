@@ -53,6 +53,7 @@ def search_request(args: Mapping[str, str]) -> SearchRequest:
         max_query_chars=config["MAX_QUERY_CHARS"],
         match=args.get("match") or "all",
         max_results=config["MAX_RESULTS"],
+        pinyin=args.get("pinyin") != "0",
     )
 
 
