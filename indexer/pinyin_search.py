@@ -1,6 +1,6 @@
 """A Latin query typed as pinyin, read as the Han words of the archive it may stand for:
-zhangyu → 张羽, 张宇; zhang yu, zhāng yǔ alike; hlw → 互联网; hulianwang gongyi → 互联网 公益.
-Whether the search then runs on those words is the searcher's call (it compares counts)."""
+zhangyu → 张羽, 张宇; zhang yu, zhāng yǔ alike; hlw → 互联网; hulianwang gongyi → 互联网 公益;
+and whether those words, rather than the text as typed, are what the reader is looking for."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ WORDS_PER_READING = 3  # the most frequent words of one reading that the search 
 # of the CCTV archive), not also 好莱坞 (5)
 LEAST_SHARE = 0.1
 OPERATORS = {"OR", "AND", "NOT"}
+# A Latin query that finds items as typed is a term of the archive (CCTV, pH, an English
+# word): it keeps its meaning, unless it reads as whole syllables whose words are this many
+# times as common (beijing, written in a few English items, is 北京 in thousands); an
+# abbreviation of initials (CBD, ATM) always keeps it.
+FULL_MARGIN = 10
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,13 @@ class PinyinReading:
     that searches them: an OR of each word's readings, the words ANDed."""
 
     groups: tuple[tuple[str, ...], ...]
+    initials: bool = False  # some typed word was read as initials
+
+    def worth_searching(self, typed_total: int, read_total: int) -> bool:
+        """Search the words rather than the text as typed, given how many items each finds."""
+        if not typed_total:
+            return read_total > 0
+        return not self.initials and read_total > FULL_MARGIN * typed_total
 
     @property
     def words(self) -> list[str]:
@@ -47,15 +59,17 @@ def read_as_pinyin(vocabulary: Vocabulary | None, q: str) -> PinyinReading | Non
         if found:
             return PinyinReading((found,))
     groups = []
+    abbreviated = False
     for word in typed:
         full, initials = typed_keys(word)
         found = _words(vocabulary, full, initials=False) if full else ()
         if not found and initials:
             found = _words(vocabulary, initials, initials=True)
+            abbreviated = True
         if not found:
             return None
         groups.append(found)
-    return PinyinReading(tuple(groups))
+    return PinyinReading(tuple(groups), abbreviated)
 
 
 def _words(vocabulary: Vocabulary, key: str, initials: bool) -> tuple[str, ...]:

@@ -457,16 +457,18 @@ class SearchIndex:
         self, snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest, budget: Budget
     ) -> tuple[ParsedQuery, PinyinSearch | None]:
         """The query to run: a Latin query that reads as pinyin becomes the Han words it
-        stands for, but only when they find more items than the Latin text as typed (iPhone,
-        5G and the archive's own Latin words keep their meaning); Han is never read by sound."""
-        reading = read_as_pinyin(self._words(), request.q) if request.pinyin else None
+        stands for when the Latin text as typed finds nothing, or far less than they do
+        (iPhone, 5G and the archive's own Latin words keep their meaning; see
+        PinyinReading.worth_searching); Han is never read by sound."""
+        reading = read_as_pinyin(self.vocabulary(), request.q) if request.pinyin else None
         if reading is None:
             return parsed, None
         han = parse(reading.query)
         typed_plan, within = self._plan(snapshot, parsed, request, budget)
         han_plan, _ = self._plan(snapshot, han, request, budget)
         typed = len(evaluate(typed_plan.query, snapshot, within, budget=budget))
-        if len(evaluate(han_plan.query, snapshot, within, budget=budget)) <= typed:
+        read = len(evaluate(han_plan.query, snapshot, within, budget=budget))
+        if not reading.worth_searching(typed, read):
             return parsed, None
         return han, {
             "typed": request.q,
@@ -480,9 +482,9 @@ class SearchIndex:
         look-up in the vocabulary built with the live index, never a scan."""
         if len(typed) > max_chars:
             raise QueryError(f"输入太长：最多 {max_chars} 个字符 (prefix too long)")
-        return {"query": typed, "completions": completions(self._words(), typed)}
+        return {"query": typed, "completions": completions(self.vocabulary(), typed)}
 
-    def _words(self) -> Vocabulary | None:
+    def vocabulary(self) -> Vocabulary | None:
         """The newest vocabulary of the live generation (None while none was built): files
         are never changed, a new commit brings a new one, so a listing tells which."""
         with self._words_lock:

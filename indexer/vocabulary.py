@@ -144,14 +144,21 @@ class _Previous:
         return {doc_id: Title(text, key) for doc_id, text, key in rows}
 
     def readings(self) -> dict[str, tuple[list[str], list[str]]]:
-        """word -> (full readings, initials) as computed last time."""
+        """word -> (full readings, initials) as computed last time (grouped by SQLite: one
+        row per word, not per key)."""
         found: dict[str, tuple[list[str], list[str]]] = {}
         if self.db is None:
             return found
-        rows = self.db.execute("SELECT key, reading, text FROM entries WHERE kind = 'pinyin'")
-        for key, reading, text in rows:
-            full, initials = found.setdefault(text, ([], []))
-            (full if reading == "f" else initials).append(key)
+        rows = self.db.execute(
+            "SELECT text, group_concat(reading || key, ' ') FROM entries"
+            " WHERE kind = 'pinyin' GROUP BY text"
+        )
+        for text, keys in rows:
+            tagged = keys.split(" ")
+            found[text] = (
+                [k[1:] for k in tagged if k[0] == "f"],
+                [k[1:] for k in tagged if k[0] == "i"],
+            )
         return found
 
     def close(self) -> None:

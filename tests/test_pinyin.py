@@ -150,7 +150,8 @@ def test_several_words_each_read_as_pinyin(index: SearchIndex) -> None:
 
 
 def test_a_latin_word_of_the_archive_keeps_its_meaning(index: SearchIndex) -> None:
-    """ "an" is pinyin (initials of 安宁, in 2 items) but an English word of 4 items here."""
+    """ "an" is pinyin (initials of 安宁) but an English word of the archive here; so is the
+    name Dang (a syllable no word of 2 characters reads as)."""
     for typed in ("an", "dang"):
         result = index.search(SearchRequest(q=typed))
         as_typed = index.search(SearchRequest(q=typed, pinyin=False))
@@ -158,18 +159,33 @@ def test_a_latin_word_of_the_archive_keeps_its_meaning(index: SearchIndex) -> No
         assert ids(result) == ids(as_typed) and result["total"] == as_typed["total"] > 0
 
 
-def test_a_latin_word_that_finds_less_than_its_reading_is_read(
+def test_a_latin_word_the_archive_does_not_hold_is_read(
     build_index: Callable[..., Settings], tmp_path: Path
 ) -> None:
-    """The same "an" in an archive where it is rarer than 安宁: read as 安宁."""
-    kept = [r for r in records() if r["id"] not in ("latin-1", "latin-2", "latin-3")]
-    settings = build_index(write_jsonl(tmp_path / "corpus" / "items.jsonl", kept))
-    index = SearchIndex(settings)
+    """The same "an" in an archive without it: read as 安宁."""
+    kept = [r for r in records() if not r["id"].startswith("latin")]
+    index = SearchIndex(build_index(write_jsonl(tmp_path / "corpus" / "items.jsonl", kept)))
     result = index.search(SearchRequest(q="an"))
     assert result["pinyin"] is not None and result["pinyin"]["words"] == ["安宁"]
-    assert result["pinyin"]["typed_total"] == 1
+    assert result["pinyin"]["typed_total"] == 0
     assert ids(result) == {"calm-1", "calm-2"}
-    assert ids(index.search(SearchRequest(q="an", pinyin=False))) == {"latin-4"}
+    assert index.search(SearchRequest(q="an", pinyin=False))["total"] == 0
+
+
+@pytest.mark.parametrize(("han_items", "read"), [(4, False), (11, True)])
+def test_whole_syllables_of_the_archive_are_read_only_when_far_rarer(
+    build_index: Callable[..., Settings], tmp_path: Path, han_items: int, read: bool
+) -> None:
+    """Chongqing written in one English item: kept, unless 重庆 is in over ten times as many."""
+    items = [{"id": "english", "title": "A visit", "body": "We flew to Chongqing in May."}]
+    items += [
+        {"id": f"han-{n}", "title": f"稿件{n}", "body": f"重庆第{n}场雨下了一夜。"}
+        for n in range(han_items)
+    ]
+    index = SearchIndex(build_index(write_jsonl(tmp_path / "corpus" / "items.jsonl", items)))
+    result = index.search(SearchRequest(q="chongqing"))
+    assert (result["pinyin"] is not None) == read
+    assert result["total"] == (han_items if read else 1)
 
 
 def test_han_queries_are_never_read_by_sound(index: SearchIndex) -> None:
