@@ -6,8 +6,8 @@ items' whole titles, and the pinyin keys of the words worth typing by sound.
 One SQLite file per committed state of a generation (vocabulary-<Whoosh TOC generation>.sqlite
 in its folder), written beside and renamed into place once complete, never changed after: the
 search side opens it read-only and immutable, so every serving worker reads it through the OS's
-page cache instead of holding a copy. A reindex reuses the previous file's titles and readings
-and reads only what changed."""
+page cache instead of holding a copy. A reindex reuses the previous file's titles and readings:
+only the titles of the items it changed are new."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def build(ix: Any, folder: Path, changes: TitleChanges, *, whole: bool, base: Pa
     finally:
         old.close()
     _write(target, words, titles, known)
-    for stale in older:
+    for stale in [*older, *Path(folder).glob(".vocabulary-*.tmp")]:  # and a killed run's
         with contextlib.suppress(OSError):
             stale.unlink()
     return target
@@ -131,8 +131,13 @@ class _Previous:
         self.db: sqlite3.Connection | None = None
         if path is not None and path.exists():
             with contextlib.suppress(sqlite3.Error):
-                self.db = _read_only(path)
-                self.db.execute("SELECT 1 FROM titles LIMIT 1").fetchall()
+                db = _read_only(path)
+                try:
+                    db.execute("SELECT 1 FROM titles LIMIT 1").fetchall()
+                except sqlite3.Error:
+                    db.close()
+                    raise
+                self.db = db
 
     @property
     def usable(self) -> bool:
@@ -177,20 +182,15 @@ def _stored_titles(ix: Any) -> dict[str, Title]:
 
 
 def _words(ix: Any) -> dict[str, int]:
-    """Terms of the words field worth completing, with the items holding them (Whoosh's term
-    statistics summed over segments; an item deleted since its segment was written still
-    counts until a merge drops it)."""
+    """The words field's words (jieba's, Han) of 2+ characters with the items holding them:
+    Whoosh's term statistics summed over segments (an item deleted since its segment was
+    written still counts until a merge drops it)."""
     counts: dict[str, int] = {}
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
             for term, items in doc_frequencies(leaf, "words"):
                 counts[term] = counts.get(term, 0) + items
-    return {t: n for t, n in counts.items() if len(t) > 1 and _offered(t)}
-
-
-def _offered(term: str) -> bool:
-    """A word a reader would pick: Han, or Latin with a letter (iphone, 5g), not a number."""
-    return bool(HAN_RUN.match(term)) or any("a" <= c <= "z" for c in term)
+    return {t: n for t, n in counts.items() if len(t) > 1 and HAN_RUN.match(t)}
 
 
 def _pinyin_worthy(word: str, items: int) -> bool:
