@@ -51,7 +51,10 @@ CREATE TABLE top (prefix TEXT NOT NULL, rank INTEGER NOT NULL, text TEXT NOT NUL
                   PRIMARY KEY (prefix, rank)) WITHOUT ROWID;
 CREATE TABLE titles (id TEXT PRIMARY KEY, title TEXT NOT NULL, key TEXT NOT NULL)
                      WITHOUT ROWID;
+CREATE TABLE readings (word TEXT PRIMARY KEY, keys TEXT NOT NULL) WITHOUT ROWID;
 """
+# readings: each word read as pinyin with its keys, "zhangyu zhanghu|zy", for the next build
+# to reuse (one row a word reads back faster than the entries' row a key)
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ class _Previous:
             with contextlib.suppress(sqlite3.Error):
                 db = _read_only(path)
                 try:
-                    db.execute("SELECT 1 FROM titles LIMIT 1").fetchall()
+                    db.execute("SELECT 1 FROM titles, readings LIMIT 1").fetchall()
                 except sqlite3.Error:
                     db.close()
                     raise
@@ -149,21 +152,13 @@ class _Previous:
         return {doc_id: Title(text, key) for doc_id, text, key in rows}
 
     def readings(self) -> dict[str, tuple[list[str], list[str]]]:
-        """word -> (full readings, initials) as computed last time (grouped by SQLite: one
-        row per word, not per key)."""
+        """word -> (full readings, initials) as computed last time."""
         found: dict[str, tuple[list[str], list[str]]] = {}
         if self.db is None:
             return found
-        rows = self.db.execute(
-            "SELECT text, group_concat(reading || key, ' ') FROM entries"
-            " WHERE kind = 'pinyin' GROUP BY text"
-        )
-        for text, keys in rows:
-            tagged = keys.split(" ")
-            found[text] = (
-                [k[1:] for k in tagged if k[0] == "f"],
-                [k[1:] for k in tagged if k[0] == "i"],
-            )
+        for word, keys in self.db.execute("SELECT word, keys FROM readings"):
+            full, initials = keys.split("|")
+            found[word] = (full.split(), initials.split())
         return found
 
     def close(self) -> None:
@@ -215,10 +210,12 @@ def _write(
         text, count = by_key.get(title.key, (title.text, 0))
         by_key[title.key] = (text, count + 1)
     rows += [(key, "", text, n, "title") for key, (text, n) in by_key.items() if len(key) > 1]
+    readings: list[tuple[str, str]] = []
     for word, items in words.items():
         if not _pinyin_worthy(word, items):
             continue
         full, initials = known.get(word) or reading_keys(word)
+        readings.append((word, f"{' '.join(full)}|{' '.join(initials)}"))
         rows += [(key, "f", word, items, "pinyin") for key in full]
         if INITIALS_CHARS[0] <= len(word) <= INITIALS_CHARS[1]:
             rows += [(key, "i", word, items, "pinyin") for key in initials]
@@ -234,6 +231,7 @@ def _write(
             "INSERT INTO titles VALUES (?, ?, ?)",
             ((doc_id, t.text, t.key) for doc_id, t in titles.items()),
         )
+        db.executemany("INSERT INTO readings VALUES (?, ?)", readings)
         db.commit()
     finally:
         db.close()

@@ -158,6 +158,7 @@ def test_reindex_keeps_the_vocabulary_up_to_date(
     assert ("量子", 2, "word") in offered(index, "量子")
     assert ("量子通信新进展", 1, "title") in offered(index, "量子")
     assert ("量子", 2, "pinyin") in offered(index, "liangzi")
+    assert offered(index, "zhangy")[0] == ("张宇", 4, "pinyin")  # readings reused
     assert offered(index, "基金会账") == []
 
 
