@@ -1,6 +1,7 @@
 """`python -m bench`: the full benchmark (`make bench`), its smoke mode (`--smoke`, run by
 `make test`), and the parts that run alone: `relevance` (ranking work), `words` (words before
-characters), `hostile`, `bigdoc` and `durability` (issues 12-13) and `profile`."""
+characters), `hostile`, `bigdoc` and `durability` (issues 12-13), `reader` (issue 14) and
+`profile`."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from indexer import SearchIndex, SearchRequest, Settings
 
-from . import bigdoc, build, durability, hostile, http, lines, relevance, words
+from . import bigdoc, build, durability, hostile, http, lines, reader, relevance, words
 from . import trends as study
 from .build import Run, run_timed, size_mb
 from .corpus import ROOT, edited, load, replicated, sample, write_jsonl, write_seed_style
@@ -41,7 +41,8 @@ BIG = "Big documents (issue 12)"
 DURABILITY = "Durability cost: fsync on / off (issue 13)"
 LINES = "Concordance and export (issue 15)"
 TRENDS = "Trends and co-occurring words (issue 15)"
-PARTS = ("hostile", "bigdoc", "durability", "lines", "trends")  # the parts that also run alone
+READER = "Suggestions and pinyin (issue 14)"
+PARTS = ("hostile", "bigdoc", "durability", "lines", "trends", "reader")  # also run alone
 SAFETY_S = 90  # kept free of the budget for the report and slow moments
 LOAD_AROUND_REINDEX_S = 1.0  # load before and after the reindex, to see it start and land
 
@@ -90,6 +91,7 @@ SECTIONS = (
     DURABILITY,
     TRENDS,
     LINES,
+    READER,
 )
 
 
@@ -127,7 +129,134 @@ def _written(output: str) -> int | None:
     return counts.get("added", 0) + counts.get("updated", 0) if isinstance(counts, dict) else None
 
 
-class Bench:
+class ReaderPart:
+    """Suggestions and pinyin (issue 14), over an index of this run's corpus: a mixin of
+    Bench, kept apart so that the part reads as one piece."""
+
+    tmp: Path
+    seed: int
+    records: list[dict]
+    report: Report
+
+    def reader_part(self, index_dir: Path, corpus: Path | None) -> None:
+        """The vocabulary's build time, suggest latency, pinyin recall and the archive's Latin
+        words with pinyin on and off; with corpus (the part alone: a full run's "Nightly
+        reindex" has it), a no-change reindex of it."""
+        built = reader.build_times(index_dir, self.records, self.tmp / "vocabulary")
+        again = None
+        if corpus is not None:
+            command = build.speechsearch(
+                "reindex", "--corpus", str(corpus), "--index", str(index_dir), "--quiet"
+            )
+            again = run_timed(command, self.tmp)
+        index = SearchIndex(Settings.from_env(index_dir=index_dir))
+        try:
+            typed = reader.prefixes(self.records, reader.PREFIXES)
+            p50, p95, slowest = reader.suggest_ms(index, typed)
+            recall = reader.pinyin_recall(
+                index, reader.title_words(self.records, reader.PINYIN_ITEMS)
+            )
+            latin = reader.latin_words(self.records, reader.LATIN_WORDS)
+            changed, which, held = reader.latin_changed(index, latin)
+        finally:
+            index.close()
+        items = f"{len(self.records):,} items"
+        vocab_how = (
+            f"python -m bench reader: bench/reader.py build_times, indexer.vocabulary.build over "
+            f"the built index of {items} into a scratch folder (titles as a build collects them; "
+            "then as a reindex that changed one item, the first file's titles and readings "
+            "reused)",
+        )
+        suggest_how = (
+            f"python -m bench reader: SearchIndex.suggest (as /api/suggest) over "
+            f"{len(typed)} prefixes of bench/reader.py prefixes (seed {reader.SEED}): the first "
+            "1-4 characters of a title, the first 1-8 letters of a title word's pinyin, or its "
+            "initials",
+        )
+        recall_how = (
+            f"python -m bench reader: one title word (2-4 characters) of each of {recall.words} "
+            f"items (seed {reader.SEED}) typed as pypinyin's lazy_pinyin reading, full and "
+            "initials; found when among the first 3 words the search reads the text as",
+        )
+        latin_how = (
+            f"python -m bench reader: {len(latin)} distinct Latin words of the corpus's text "
+            f"(seed {reader.SEED}), of which the {held} its search finds as typed are searched "
+            "with pinyin on and off; changed: another total or first page",
+        )
+        reindexed = []
+        if again is not None:
+            reindexed.append(
+                Row(
+                    "no-change reindex, wall s (the vocabulary untouched)",
+                    again.wall_s,
+                    None,
+                    Target("<=", reader.REINDEX_S),
+                    (again.command,),
+                    2,
+                )
+            )
+        self.report.add(
+            READER,
+            [
+                Row(
+                    f"vocabulary step of a full build, s ({items}, {built.size_mb:.0f} MB file)",
+                    built.full_s,
+                    None,
+                    Target("<=", reader.VOCABULARY_S),
+                    vocab_how,
+                    2,
+                ),
+                Row("vocabulary step of a reindex, s", built.reused_s, None, None, vocab_how, 2),
+                *reindexed,
+                Row("suggest p50 ms", p50, None, None, suggest_how, 2),
+                Row(
+                    "suggest p95 ms",
+                    p95,
+                    None,
+                    Target("<=", reader.SUGGEST_P95_MS),
+                    suggest_how,
+                    2,
+                ),
+                Row("suggest slowest ms", slowest, None, None, suggest_how, 2),
+                Row(
+                    "pinyin, full syllables: intended word among the first 3",
+                    recall.full,
+                    None,
+                    Target(">=", reader.FULL_TARGET),
+                    recall_how,
+                    3,
+                ),
+                Row(
+                    "pinyin, initials: intended word among the first 3",
+                    recall.initials,
+                    None,
+                    Target(">=", reader.INITIALS_TARGET),
+                    recall_how,
+                    3,
+                ),
+                Row(
+                    f"archive's Latin words ({held} found as typed) whose results change "
+                    "with pinyin",
+                    changed,
+                    None,
+                    Target("<=", 0),
+                    latin_how,
+                    3,
+                ),
+            ],
+        )
+        self.report.details[f"{READER}: words missed and Latin words changed"] = "\n".join(
+            [
+                f"full syllables missed ({len(recall.missed_full)}): "
+                + ", ".join(recall.missed_full),
+                f"initials missed ({len(recall.missed_initials)}): "
+                + ", ".join(recall.missed_initials),
+                f"Latin words changed ({len(which)}): " + ", ".join(which),
+            ]
+        )
+
+
+class Bench(ReaderPart):
     """One run's state: the corpus, the index folders, what was measured so far."""
 
     def __init__(self, plan: Plan, report: Report, tmp: Path, seed: int) -> None:
@@ -937,6 +1066,8 @@ class Bench:
                     self.trends()
                 with self.step("concordance and export"):
                     self.report.add(LINES, lines.measure(self.ours_ix, self.tmp, self.say))
+            with self.step("suggestions and pinyin"):
+                self.reader_part(self.ours_ix, None)
         with self.step(f"{times}× index ({scale})"):
             self.scale(scale, times)
 
@@ -956,6 +1087,13 @@ class Bench:
                     self._index(self.feed, self.ours_ix)
             with self.step("trends and co-occurring words"):
                 self.trends()
+        elif args.command == "reader":
+            index_dir, corpus = args.index or self.ours_ix, args.corpus or self.feed
+            if not args.index:
+                with self.step("our index"):
+                    self._index(self.feed, self.ours_ix)
+            with self.step("suggestions and pinyin"):
+                self.reader_part(index_dir, corpus)
         elif args.command == "bigdoc":
             with self.step("big document"):
                 self.big_documents(args.size_mb or self.plan.big_mb)
@@ -1065,3 +1203,8 @@ def add_parts(commands: argparse._SubParsersAction) -> None:
     durable.add_argument("--cycles", type=int, default=3, help="cycles of on, off, off, on (3)")
     lined = commands.add_parser("lines", help="concordance page and CSV export (issue 15) only")
     lined.add_argument("--index", type=Path, help="an existing index (default: build one)")
+    part = commands.add_parser("reader", help="suggestions and pinyin only (issue 14)")
+    part.add_argument(
+        "--index", type=Path, help="an index of this corpus already built (default: build one)"
+    )
+    part.add_argument("--corpus", type=Path, help="the corpus that index was built from")

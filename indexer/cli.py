@@ -160,6 +160,7 @@ _index_command(
 def _human(result: SearchResult) -> str:
     lines = [f"{result['total']} hits for {result['query']!r} ({result['elapsed_ms']:.1f} ms)"]
     lines += [f"  note: {n}" for n in result["notices"]]
+    lines += _pinyin_lines(result)
     for rank, hit in enumerate(result["hits"], start=1):
         meta = " · ".join(x for x in (hit["date"], hit["source"]) if x)
         lines.append(f"{rank:>3}. {hit['title'] or '(无标题)'}  [{hit['id']}]  {meta}")
@@ -204,6 +205,7 @@ def _json_line(result: SearchResult) -> str:
             "total": result["total"],
             "elapsed_ms": result["elapsed_ms"],
             "hits": hits,
+            **({"pinyin": result["pinyin"]} if result["pinyin"] else {}),
         },
         ensure_ascii=False,
     )
@@ -217,15 +219,20 @@ def _json_line(result: SearchResult) -> str:
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True)
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per query.")
+@click.option(
+    "--no-pinyin", "no_pinyin", is_flag=True, help="Search Latin text as typed, never as pinyin."
+)
 @click.argument("query")
 @reports_errors
-def search(index_dir, limit, page, sort, as_json, query) -> None:
+def search(index_dir, limit, page, sort, as_json, no_pinyin, query) -> None:
     """Search the index; QUERY '-' reads one query per line from stdin."""
     searcher = SearchIndex(_settings(index_dir))
     marks = as_html if as_json else functools.partial(as_terminal, tty=sys.stdout.isatty())
     queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else [query]
     for text in queries:
-        request = SearchRequest(q=text, size=limit, page=page, sort=sort, facets=False)
+        request = SearchRequest(
+            q=text, size=limit, page=page, sort=sort, facets=False, pinyin=not no_pinyin
+        )
         try:
             result = searcher.search(request, marks)
         except SpeechSearchError as exc:
@@ -297,6 +304,22 @@ def _trend_table(result: Trend) -> str:
     return "\n".join(lines)
 
 
+# -- what a reader types: completions and pinyin (issue 14) ------------------------------------
+
+KIND_NAMES = {"word": "word", "title": "title", "pinyin": "by pinyin"}
+
+
+def _pinyin_lines(result: SearchResult) -> list[str]:
+    """The line saying a Latin query was searched as the Han words it reads as."""
+    reading = result["pinyin"]
+    if not reading:
+        return []
+    return [
+        f"  pinyin: 按拼音 {reading['typed']} 搜索：{'，'.join(reading['words'])} "
+        f"(as typed: {reading['typed_total']} hits; --no-pinyin searches it as typed)"
+    ]
+
+
 @cli.command()
 @index_option
 @click.option("--period", type=click.Choice(PERIODS), help="Default: by year past 5 years.")
@@ -330,6 +353,20 @@ def cooccur(index_dir, as_json, query) -> None:
         click.echo(
             f"  {word['word']:<10} {word['count']:>7,} {word['archive']:>7,} {word['score']:>10.1f}"
         )
+
+
+@click.option("--json", "as_json", is_flag=True, help="The completions as one JSON object.")
+@click.argument("prefix")
+@reports_errors
+def suggest(index_dir, as_json, prefix) -> None:
+    """Complete PREFIX (Han, or pinyin such as zhangy or hlw) from the index's vocabulary."""
+    answer = SearchIndex(_settings(index_dir)).suggest(prefix.strip())
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False))
+        return
+    for completion in answer["completions"]:
+        kind = KIND_NAMES[completion["kind"]]
+        click.echo(f"{completion['text']}\t{completion['count']}\t{kind}")
 
 
 def _load_plugins() -> None:

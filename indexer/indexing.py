@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import vocabulary
 from .analysis import build_pipeline
 from .documents import Document
 from .errors import CorpusError, IndexUnreadable, IndexWriteError
@@ -19,6 +20,7 @@ from .loader import CorpusReader, Problem
 from .schema import build_schema, to_fields
 from .settings import Settings
 from .store import IndexStore, storage
+from .vocabulary import Title, title_of
 from .whoosh_internals.writers import PICKLE_PROTOCOL, ParallelWriter, Writer
 
 Progress = Callable[[int], None]
@@ -126,12 +128,14 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
         )
     else:
         writer = Writer(ix, limitmb=WRITER_LIMIT_MB)
+    titles: dict[str, Title | None] = {}
     try:
         for doc in reader.documents():
             fields = storable_fields(doc, reader)
             if fields is None:
                 continue
             writer.add_document(**fields)
+            titles[doc.id] = _title(fields)
             report.added += 1
             if progress:
                 progress(report.added)
@@ -143,12 +147,17 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
         writer.commit()
         if isinstance(writer, ParallelWriter):
             writer.raise_failure()
-        written = storage(path).open_index().doc_count()
+        written_ix = storage(path).open_index()
+        written = written_ix.doc_count()
         if written != report.added:  # a writer process that died without a word
             raise IndexWriteError(
                 f"the new index holds {written} of {report.added} documents (a writer process "
                 "was lost: killed, or out of memory?); the live index is untouched"
             )
+        live = store.current()
+        vocabulary.build(
+            written_ix, path, titles, whole=True, base=_newest(store.path(live)) if live else None
+        )
     except BaseException:
         with contextlib.suppress(Exception):  # on a full disk cancel() fails too
             writer.cancel()
@@ -186,6 +195,16 @@ def _pickled(doc: Document) -> dict[str, object]:
     return fields
 
 
+def _title(fields: dict[str, object]) -> Title:
+    return title_of(str(fields["title"]), str(fields["norm_title"]))
+
+
+def _newest(folder: Path) -> Path | None:
+    """The newest vocabulary file of a generation folder, whose readings a rebuild reuses."""
+    found = vocabulary.files(folder)
+    return found[-1][1] if found else None
+
+
 def _error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}"
 
@@ -199,6 +218,9 @@ def _existing(ix) -> dict[str, tuple[str, str]]:
 
 def _update(store, generation, reader, report, optimize, progress) -> None:
     ix = store.open(generation)
+    folder = store.path(generation)
+    base = vocabulary.path_for(folder, ix.latest_generation())
+    titles: dict[str, Title | None] = {}
     existing = _existing(ix)
     reader.known = {doc_id: content_hash for doc_id, (content_hash, _) in existing.items()}
     writer = None
@@ -220,6 +242,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
             else:
                 writer = writer or Writer(ix, limitmb=WRITER_LIMIT_MB)
                 writer.update_document(**fields)
+                titles[doc.id] = _title(fields)
                 if old is None:
                     report.added += 1
                 else:
@@ -239,6 +262,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
                 )
             writer = writer or Writer(ix, limitmb=WRITER_LIMIT_MB)
             writer.delete_by_term("id", doc_id)
+            titles[doc_id] = None
             report.deleted += 1
         if writer is not None:
             writer.commit(optimize=optimize)
@@ -250,3 +274,4 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
                 writer.cancel()
         raise
     report.documents = ix.doc_count()
+    vocabulary.build(ix, folder, titles, whole=False, base=base)  # at once when nothing changed

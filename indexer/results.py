@@ -68,6 +68,7 @@ class SearchResult(TypedDict):
     notices: list[str]
     suggestions: list[Suggestion]
     sparkline: Sparkline | None  # asked for (request.sparkline) and something found
+    pinyin: PinyinSearch | None  # a Latin query searched as the Han words it reads as
 
 
 class Keyword(TypedDict):
@@ -279,3 +280,28 @@ class TrendPage(Trend):
     """A trend with the co-occurring words of its first query: the trend page and its API."""
 
     cooccur: Cooccurrence | None
+
+
+# -- what a reader types: completions and pinyin (issue 14) --------------------------------
+
+
+class Completion(TypedDict):
+    """A word, title or word read by its pinyin that completes what a reader is typing."""
+
+    text: str
+    count: int  # items holding it
+    kind: str  # "word", "title" or "pinyin"
+
+
+class Completions(TypedDict):
+    query: str
+    completions: list[Completion]
+
+
+class PinyinSearch(TypedDict):
+    """A Latin query that was searched as the Han words it reads as in pinyin."""
+
+    typed: str  # the query as typed
+    words: list[str]  # the Han words searched, most frequent first
+    query: str  # the query that ran: 张羽 OR 张宇
+    typed_total: int  # items the Latin text finds as typed (fewer)

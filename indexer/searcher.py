@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import functools
 import math
+import sqlite3
 import threading
 import time
 import weakref
@@ -22,6 +23,7 @@ from whoosh.index import EmptyIndexError
 from whoosh.scoring import BM25F
 
 from .analysis import Pipeline, build_pipeline
+from .complete import completions
 from .dates import day_number, parse_date
 from .errors import AnalyzerMismatch, DocumentNotFound, IndexUnreadable, QueryError
 from .evaluate import Budget, evaluate, ranked
@@ -36,15 +38,18 @@ from .limits import (
 )
 from .normalize import Normalized
 from .periods import sparkline
+from .pinyin_search import read_as_pinyin
 from .plan import QueryPlan, build_plan
 from .query import ParsedQuery, parse
 from .related import keywords, related_documents, word_weights
 from .results import (
+    Completions,
     DocumentPage,
     FacetValue,
     Filters,
     Health,
     Hit,
+    PinyinSearch,
     SearchResult,
     Stats,
     summary,
@@ -65,6 +70,7 @@ from .snippets import (
 )
 from .store import IndexStore
 from .suggest import suggestions
+from .vocabulary import Vocabulary, files
 
 PARTIAL = "查询太复杂，已在时限内停止，结果可能不完整 (partial: the time budget was spent)"
 SORTS = ("relevance", "date")
@@ -100,6 +106,7 @@ class SearchRequest:
     max_results: int = MAX_RESULTS
     budget_ms: int = BUDGET_MS
     sparkline: bool = False  # also count the matches by period (the chart beside the total)
+    pinyin: bool = True  # a Latin query that reads as pinyin may be searched as Han words
 
     def value_filters(self) -> list[tuple[str, str, str]]:
         """(field, label, value) of the exact-value filters asked for."""
@@ -222,6 +229,8 @@ class SearchIndex:
         self._documents = 0  # of the snapshot held, for a health check that cannot wait
         self._held = _Held()
         weakref.finalize(self, self._held.close)  # no open segment files outlive the index
+        self._words_lock = threading.Lock()  # not the search lock: completions never wait
+        self._vocabulary: Vocabulary | None = None
         self.pipeline.warm_up()
 
     # -- opening -------------------------------------------------------------------------
@@ -287,6 +296,7 @@ class SearchIndex:
         with self._lock:
             snapshot = self._fresh()  # may bring a new pipeline (new analyzer files)
             budget = Budget(request.budget_ms / 1000)  # planning, finding and checking
+            parsed, by_pinyin = self._by_pinyin(snapshot, parsed, request, budget)
             plan, within = self._plan(snapshot, parsed, request, budget)
             ran = self._run(snapshot, plan, within, request, budget, marks)
             hits, total, exact_total, facets, as_words, line = ran
@@ -318,6 +328,7 @@ class SearchIndex:
             "notices": list(parsed.notices) + ([PARTIAL] if budget.spent else []),
             "suggestions": offered,
             "sparkline": line,
+            "pinyin": by_pinyin,
         }
 
     @contextlib.contextmanager
@@ -466,6 +477,57 @@ class SearchIndex:
     ) -> list[Span]:
         """Where the query matched a text; typed words that only straddle two words flagged."""
         return [] if plan is None else matched_spans(norm, plan, self.pipeline, limit)
+
+    # -- what a reader types: pinyin and completions (issue 14) ----------------------------
+
+    def _by_pinyin(
+        self, snapshot: Snapshot, parsed: ParsedQuery, request: SearchRequest, budget: Budget
+    ) -> tuple[ParsedQuery, PinyinSearch | None]:
+        """The query to run: a Latin query that reads as pinyin becomes the Han words it
+        stands for when the Latin text as typed finds nothing, or far less than they do
+        (iPhone, 5G and the archive's own Latin words keep their meaning; see
+        PinyinReading.worth_searching); Han is never read by sound."""
+        reading = read_as_pinyin(self.vocabulary(), request.q) if request.pinyin else None
+        if reading is None:
+            return parsed, None
+        han = parse(reading.query)
+        typed_plan, within = self._plan(snapshot, parsed, request, budget)
+        han_plan, _ = self._plan(snapshot, han, request, budget)
+        typed = len(evaluate(typed_plan.query, snapshot, within, budget=budget))
+        read = len(evaluate(han_plan.query, snapshot, within, budget=budget))
+        if not reading.worth_searching(typed, read):
+            return parsed, None
+        return han, {
+            "typed": request.q,
+            "words": reading.words,
+            "query": reading.query,
+            "typed_total": typed,
+        }
+
+    def suggest(self, typed: str, max_chars: int = MAX_QUERY_CHARS) -> Completions:
+        """Up to 8 completions of what a reader is typing, the most items first: an index
+        look-up in the vocabulary built with the live index, never a scan."""
+        if len(typed) > max_chars:
+            raise QueryError(f"输入太长：最多 {max_chars} 个字符 (prefix too long)")
+        return {"query": typed, "completions": completions(self.vocabulary(), typed)}
+
+    def vocabulary(self) -> Vocabulary | None:
+        """The newest vocabulary of the live generation (None while none was built): files
+        are never changed, a new commit brings a new one, so a listing tells which."""
+        with self._words_lock:
+            for _ in range(3):  # a reindex may replace the newest file as it is opened
+                found = files(self.store.path(self.store.require_current()))
+                newest = found[-1][1] if found else None
+                if newest is None or (self._vocabulary and self._vocabulary.path == newest):
+                    break
+                with contextlib.suppress(sqlite3.Error):
+                    self._vocabulary = Vocabulary(newest)
+                    break
+            else:
+                return None
+            if newest is None:
+                self._vocabulary = None
+            return self._vocabulary
 
     # -- documents -----------------------------------------------------------------------
 

@@ -31,6 +31,8 @@ QUERY_SIDE = {
     "periods",
     "trends",
     "cooccur",
+    "complete",
+    "pinyin_search",
 }
 SHARED = {
     "analysis",
@@ -43,6 +45,8 @@ SHARED = {
     "documents",
     "processes",
     "whoosh_internals",
+    "pinyin",
+    "vocabulary",
 }
 TOP = {"__init__", "__main__", "cli"}  # entry points over both sides
 

@@ -13,12 +13,15 @@ import pytest
 from whoosh import fields
 from whoosh.scoring import BM25F
 
+from indexer.settings import Settings
 from indexer.snapshot import Snapshot
+from indexer.store import IndexStore
 from indexer.whoosh_internals import (
     WRITTEN_FOR,
     CommitAwareStorage,
     bm25f_b,
     check_version,
+    doc_frequencies,
     field_lengths,
     posting_gaps,
 )
@@ -192,3 +195,16 @@ def test_no_other_module_reaches_into_whoosh(path: Path) -> None:
 def test_the_check_above_sees_what_whoosh_internals_does() -> None:
     found = _reaches_into_whoosh(PACKAGE / "whoosh_internals" / "__init__.py")
     assert "whoosh.codec.whoosh3._lenfield" in found and "weighting._field_B" in found
+
+
+@pytest.mark.parametrize("field", ["words", "grams", "title", "year"])
+def test_doc_frequencies_are_whooshs_term_statistics(mixed_index: Settings, field: str) -> None:
+    """Every term of a field, in order, with the document frequency Whoosh's iter_field
+    gives, in every segment (the mixed index has several, with deletions)."""
+    store = IndexStore(mixed_index.index_dir)
+    with store.open().reader() as reader:
+        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        assert len(leaves) > 1
+        for leaf in leaves:
+            expected = [(t.decode("utf-8"), i.doc_frequency()) for t, i in leaf.iter_field(field)]
+            assert expected and doc_frequencies(leaf, field) == expected

@@ -14,7 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 from indexer import SearchIndex, Settings, limits
 from indexer.errors import UsageError
 
-from . import documents, health, lines, search, trends
+from . import complete, documents, health, lines, search, trends
 from .core import EXTENSION
 from .responses import register_error_handlers
 from .templating import register_template_helpers
@@ -98,9 +98,8 @@ def create_app(
     app.after_request(_cache_policy)
     register_error_handlers(app)
     register_template_helpers(app)
-    for module in (search, documents, health, lines):
+    for module in (search, documents, health, lines, trends, complete):
         app.register_blueprint(module.bp)
-    app.register_blueprint(trends.bp)
     trends.register_trend_helpers(app)
     return app
 

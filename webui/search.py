@@ -54,6 +54,7 @@ def search_request(args: Mapping[str, str]) -> SearchRequest:
         match=args.get("match") or "all",
         max_results=config["MAX_RESULTS"],
         sparkline=config["SPARKLINE"],
+        pinyin=args.get("pinyin") != "0",
     )
 
 

@@ -14,7 +14,7 @@ from .core import deepest_page
 from .search import search_request
 
 # Query-string parameters a search URL carries over; `page` is dropped by every change.
-KEPT = ("q", "sort", "from", "to", "source", "category", "size", "match")
+KEPT = ("q", "sort", "from", "to", "source", "category", "size", "match", "pinyin")
 
 
 def search_params(*dropped: str) -> dict[str, str]:

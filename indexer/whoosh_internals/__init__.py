@@ -130,6 +130,40 @@ def field_lengths(leaf: Any, field: str) -> list[int]:
     return stored_lengths(leaf._perdoc, field, leaf.doc_count_all())
 
 
+# -- term statistics -----------------------------------------------------------------------
+
+_RECORD_LENGTHS = struct.Struct("!ii")  # an ordered hash file's record: key and value lengths
+_DOC_FREQUENCY = struct.Struct("!I")  # in a W3TermInfo, after its flags byte and total weight
+_DOC_FREQUENCY_AT = 5
+
+
+def doc_frequencies(leaf: Any, field: str) -> list[tuple[str, int]]:
+    """Every term of a field in one segment with its document frequency (deleted documents
+    included), in term order, from one read of the term table: Whoosh's iter_field makes three
+    reads from the file and a TermInfo object per term. Layout: records of key length, value
+    length, key (the field's number as an unsigned short, then the term's UTF-8), value (the
+    packed W3TermInfo), ordered by key."""
+    terms = leaf._terms
+    table = terms._tindex
+    prefix = terms._keycoder(field, b"")
+    start = table.closest_key_pos(prefix)
+    if start is None:
+        return []
+    data = table.dbfile.get(start, table.endofdata - start)
+    found: list[tuple[str, int]] = []
+    at = 0
+    while at < len(data):
+        key_length, value_length = _RECORD_LENGTHS.unpack_from(data, at)
+        key_at = at + _RECORD_LENGTHS.size
+        value_at = key_at + key_length
+        if data[key_at : key_at + len(prefix)] != prefix:
+            break
+        term = data[key_at + len(prefix) : value_at].decode("utf-8")
+        found.append((term, _DOC_FREQUENCY.unpack_from(data, value_at + _DOC_FREQUENCY_AT)[0]))
+        at = value_at + value_length
+    return found
+
+
 # -- scoring -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,376 @@
+"""The archive's vocabulary, built with the index so that completions and pinyin look-ups are
+index look-ups, never a scan per request: the words of the words field (2+ characters, with
+their document frequencies, read from Whoosh's term statistics without touching postings), the
+items' whole titles, and the pinyin keys of the words worth typing by sound.
+
+One SQLite file per committed state of a generation (vocabulary-<Whoosh TOC generation>.sqlite
+in its folder), written beside and renamed into place once complete, never changed after: the
+search side opens it read-only and immutable, so every serving worker reads it through the OS's
+page cache instead of holding a copy. A reindex reuses the previous file's titles and readings:
+only the titles of the items it changed are new."""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+import re
+import sqlite3
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .normalize import HAN_RUN, reading_form
+from .pinyin import INITIALS_CHARS, reading_keys
+from .whoosh_internals import doc_frequencies
+
+FILE_PATTERN = re.compile(r"^vocabulary-(\d+)\.sqlite$")
+COMPLETIONS = 8  # completions offered for one prefix
+# A prefix with more entries than this has its best completions stored with it, so that no
+# look-up reads more rows than this.
+SCAN_ROWS = 256
+LONGEST_PREFIX = 16  # past this many characters no prefix is that common
+PINYIN_MIN_ITEMS = 2  # words read as pinyin: those in at least this many items ...
+PINYIN_CHARS = (2, 6)  # ... of this many Han characters
+KINDS = ("word", "title", "pinyin")  # what a completion is, in the order ties are shown
+
+# Entries: key (what a typed prefix is compared with: the folded word or title, or a pinyin
+# key), text (what is offered), items (how many items hold it), kind, and for pinyin keys
+# whether the key is a full reading ("f") or initials ("i").
+_SCHEMA = """
+CREATE TABLE entries (key TEXT NOT NULL, reading TEXT NOT NULL, text TEXT NOT NULL,
+                      items INTEGER NOT NULL, kind TEXT NOT NULL,
+                      PRIMARY KEY (key, reading, text, kind)) WITHOUT ROWID;
+CREATE TABLE top (prefix TEXT NOT NULL, rank INTEGER NOT NULL, text TEXT NOT NULL,
+                  items INTEGER NOT NULL, kind TEXT NOT NULL,
+                  PRIMARY KEY (prefix, rank)) WITHOUT ROWID;
+CREATE TABLE titles (id TEXT PRIMARY KEY, title TEXT NOT NULL, key TEXT NOT NULL)
+                     WITHOUT ROWID;
+CREATE TABLE readings (word TEXT PRIMARY KEY, keys TEXT NOT NULL) WITHOUT ROWID;
+"""
+# readings: each word read as pinyin with its keys, "zhangyu zhanghu|zy", for the next build
+# to reuse (one row a word reads back faster than the entries' row a key)
+
+
+@dataclass(frozen=True)
+class Title:
+    """An item's title as offered (reading form) and as folded for look-ups (norm_title)."""
+
+    text: str
+    key: str
+
+
+# id -> its title now, or None for an item deleted: what an indexing run changed.
+TitleChanges = Mapping[str, Title | None]
+
+
+def path_for(folder: Path, toc_generation: int) -> Path:
+    return Path(folder) / f"vocabulary-{toc_generation:06d}.sqlite"
+
+
+def files(folder: Path) -> list[tuple[int, Path]]:
+    """The vocabulary files of a generation folder, (TOC generation, path), oldest first."""
+    with contextlib.suppress(FileNotFoundError):
+        found = [
+            (int(m.group(1)), p)
+            for p in Path(folder).iterdir()
+            if (m := FILE_PATTERN.match(p.name))
+        ]
+        return sorted(found)
+    return []
+
+
+def title_of(title: str, norm_title: str) -> Title:
+    """How a stored title is offered: as a reader reads it (a segmenter's spaces removed)."""
+    return Title(reading_form(title.strip())[0], norm_title.strip())
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def build(ix: Any, folder: Path, changes: TitleChanges, *, whole: bool, base: Path | None) -> Path:
+    """Write the vocabulary of ix's latest commit into folder (unless it is there already) and
+    remove the older ones. whole: changes holds every title (a full build); otherwise base, the
+    vocabulary of the state the run started from, is updated by changes (without it, titles are
+    read from the index, the slow way). Readings are reused from base, or the folder's newest."""
+    target = path_for(folder, ix.latest_generation())
+    older = [p for _, p in files(folder) if p != target]
+    if target.exists():
+        return target
+    reused = base if base is not None and base.exists() else (older[-1] if older else None)
+    old = _Previous(reused)
+    try:
+        if whole:
+            titles = {i: t for i, t in changes.items() if t is not None}
+        elif old.usable and reused == base:
+            titles = old.titles()
+            for doc_id, title in changes.items():
+                if title is None:
+                    titles.pop(doc_id, None)
+                else:
+                    titles[doc_id] = title
+        else:
+            titles = _stored_titles(ix)
+        words = _words(ix)
+        known = old.readings()
+    finally:
+        old.close()
+    _write(target, words, titles, known)
+    for stale in [*older, *Path(folder).glob(".vocabulary-*.tmp")]:  # and a killed run's
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    return target
+
+
+class _Previous:
+    """A previous vocabulary file, read for what can be reused; unusable when damaged."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.db: sqlite3.Connection | None = None
+        if path is not None and path.exists():
+            with contextlib.suppress(sqlite3.Error):
+                db = _read_only(path)
+                try:
+                    db.execute("SELECT 1 FROM titles, readings LIMIT 1").fetchall()
+                except sqlite3.Error:
+                    db.close()
+                    raise
+                self.db = db
+
+    @property
+    def usable(self) -> bool:
+        return self.db is not None
+
+    def titles(self) -> dict[str, Title]:
+        assert self.db is not None
+        rows = self.db.execute("SELECT id, title, key FROM titles")
+        return {doc_id: Title(text, key) for doc_id, text, key in rows}
+
+    def readings(self) -> dict[str, tuple[list[str], list[str]]]:
+        """word -> (full readings, initials) as computed last time."""
+        found: dict[str, tuple[list[str], list[str]]] = {}
+        if self.db is None:
+            return found
+        for word, keys in self.db.execute("SELECT word, keys FROM readings"):
+            full, initials = keys.split("|")
+            found[word] = (full.split(), initials.split())
+        return found
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+
+def _stored_titles(ix: Any) -> dict[str, Title]:
+    """Every live item's title read from its stored fields: the slow way, for an index whose
+    vocabulary was lost (or built before there was one)."""
+    with ix.searcher() as searcher:
+        return {
+            stored["id"]: title_of(stored.get("title", ""), stored.get("norm_title", ""))
+            for stored in searcher.all_stored_fields()
+        }
+
+
+def _words(ix: Any) -> dict[str, int]:
+    """The words field's words (jieba's, Han) of 2+ characters with the items holding them:
+    Whoosh's term statistics summed over segments (an item deleted since its segment was
+    written still counts until a merge drops it)."""
+    counts: dict[str, int] = {}
+    with ix.reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            for term, items in doc_frequencies(leaf, "words"):
+                counts[term] = counts.get(term, 0) + items
+    return {t: n for t, n in counts.items() if len(t) > 1 and HAN_RUN.match(t)}
+
+
+def _pinyin_worthy(word: str, items: int) -> bool:
+    low, high = PINYIN_CHARS
+    return (
+        items >= PINYIN_MIN_ITEMS
+        and low <= len(word) <= high
+        and HAN_RUN.fullmatch(word) is not None
+    )
+
+
+def _write(
+    target: Path,
+    words: dict[str, int],
+    titles: dict[str, Title],
+    known: dict[str, tuple[list[str], list[str]]],
+) -> None:
+    """Fill a new file beside target, sync it and rename it into place."""
+    rows: list[tuple[str, str, str, int, str]] = [(w, "", w, n, "word") for w, n in words.items()]
+    by_key: dict[str, tuple[str, int]] = {}
+    for title in titles.values():
+        text, count = by_key.get(title.key, (title.text, 0))
+        by_key[title.key] = (text, count + 1)
+    rows += [(key, "", text, n, "title") for key, (text, n) in by_key.items() if len(key) > 1]
+    readings: list[tuple[str, str]] = []
+    for word, items in words.items():
+        if not _pinyin_worthy(word, items):
+            continue
+        full, initials = known.get(word) or reading_keys(word)
+        readings.append((word, f"{' '.join(full)}|{' '.join(initials)}"))
+        rows += [(key, "f", word, items, "pinyin") for key in full]
+        if INITIALS_CHARS[0] <= len(word) <= INITIALS_CHARS[1]:
+            rows += [(key, "i", word, items, "pinyin") for key in initials]
+    rows.sort()  # by key: the order of the table, and what finding common prefixes needs
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    db = sqlite3.connect(tmp)
+    try:
+        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+        db.executemany("INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO top VALUES (?, ?, ?, ?, ?)", _heavy_prefixes(rows))
+        db.executemany(
+            "INSERT INTO titles VALUES (?, ?, ?)",
+            ((doc_id, t.text, t.key) for doc_id, t in titles.items()),
+        )
+        db.executemany("INSERT INTO readings VALUES (?, ?)", readings)
+        db.commit()
+    finally:
+        db.close()
+    _fsync(tmp)
+    os.replace(tmp, target)
+    _fsync(target.parent)
+
+
+def _heavy_prefixes(
+    rows: list[tuple[str, str, str, int, str]],
+) -> Iterator[tuple[str, int, str, int, str]]:
+    """(prefix, rank, text, items, kind) of the best completions of every prefix that more
+    than SCAN_ROWS entries start with, rows sorted by key: the entries of a prefix are a run
+    of rows, whose runs of one more character are found by bisection, and whose best are
+    found by a partial sort of their ranks."""
+    keys = [row[0] for row in rows]
+    order = np.lexsort(  # stable: ties keep the rows' order, as Vocabulary.complete does
+        (
+            np.array([len(row[2]) for row in rows]),
+            np.array([KINDS.index(row[4]) for row in rows]),
+            -np.array([row[3] for row in rows]),
+        )
+    )
+    rank = np.empty(len(rows), dtype=np.int64)
+    rank[order] = np.arange(len(rows))
+    runs = [("", 0, len(rows))]
+    while runs:
+        prefix, low, high = runs.pop()
+        if high - low <= SCAN_ROWS:
+            continue
+        if prefix:
+            for place, entry in enumerate(_best(rows, rank, low, high)):
+                yield prefix, place, entry.text, entry.items, entry.kind
+        if len(prefix) >= LONGEST_PREFIX:
+            continue
+        at = bisect.bisect_right(keys, prefix, low, high)  # past the key equal to prefix
+        while at < high:
+            longer = keys[at][: len(prefix) + 1]
+            end = bisect.bisect_left(keys, longer + "\U0010ffff", at, high)
+            runs.append((longer, at, end))
+            at = end
+
+
+def _best(
+    rows: list[tuple[str, str, str, int, str]], rank: np.ndarray, low: int, high: int
+) -> list[Entry]:
+    """The best COMPLETIONS distinct texts of rows low..high: from the few best ranked rows
+    when they hold enough (a word has several pinyin keys), else from all of them."""
+    ranks = rank[low:high]
+    wanted = 4 * COMPLETIONS
+    if len(ranks) > wanted:
+        chosen = np.argpartition(ranks, wanted)[:wanted]
+        found = _distinct(_texts(rows, chosen[np.argsort(ranks[chosen])] + low), COMPLETIONS)
+        if len(found) == COMPLETIONS:
+            return found
+    return _distinct(_texts(rows, np.argsort(ranks) + low), COMPLETIONS)
+
+
+def _texts(
+    rows: list[tuple[str, str, str, int, str]], at: np.ndarray
+) -> Iterator[tuple[str, int, str]]:
+    return ((rows[i][2], rows[i][3], rows[i][4]) for i in at.tolist())
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A connection that never writes nor locks: the file never changes once in place.
+    Raises sqlite3.Error when the file is gone (replaced by a newer one) or damaged."""
+    db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+    try:
+        db.execute("PRAGMA mmap_size = 268435456")  # pages shared through the OS's page cache
+        db.execute("SELECT 1 FROM entries LIMIT 1").fetchall()
+    except sqlite3.Error:
+        db.close()
+        raise
+    return db
+
+
+@dataclass(frozen=True)
+class Entry:
+    text: str
+    items: int
+    kind: str
+
+
+class Vocabulary:
+    """One vocabulary file, open read-only; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = _read_only(path)
+        self._lock = threading.Lock()
+        # closed when the last user lets go, not when a newer file replaces it mid-request
+        weakref.finalize(self, self._db.close)
+
+    def complete(self, prefix: str, limit: int = COMPLETIONS) -> list[Entry]:
+        """The entries whose key starts with prefix (a folded text or a pinyin prefix), the
+        most items first, each text once."""
+        if not prefix:
+            return []
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT text, items, kind FROM top WHERE prefix = ? ORDER BY rank", (prefix,)
+            ).fetchall()
+            if not rows:  # then at most SCAN_ROWS entries start with it, in the table's order
+                rows = self._db.execute(
+                    "SELECT text, items, kind FROM entries WHERE key >= ? AND key < ?"
+                    " ORDER BY key, reading, text, items, kind",
+                    (prefix, prefix + "\U0010ffff"),
+                ).fetchall()
+                rows.sort(key=lambda r: (-r[1], KINDS.index(r[2]), len(r[0])))  # stable
+        return _distinct(rows, limit)
+
+    def read_as(self, key: str, initials: bool, limit: int) -> list[Entry]:
+        """The words with this pinyin reading (a full key, or initials), most items first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT text, items, kind FROM entries WHERE key = ? AND reading = ?"
+                " ORDER BY items DESC, length(text), text LIMIT ?",
+                (key, "i" if initials else "f", limit),
+            ).fetchall()
+        return [Entry(*row) for row in rows]
+
+
+def _distinct(rows: Iterable[tuple[str, int, str]], limit: int) -> list[Entry]:
+    seen: set[str] = set()
+    found: list[Entry] = []
+    for text, items, kind in rows:
+        if text not in seen and len(found) < limit:
+            seen.add(text)
+            found.append(Entry(text, items, kind))
+    return found

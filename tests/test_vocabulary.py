@@ -1,0 +1,177 @@
+"""The vocabulary built with the index and the completions read from it: ranking, folding,
+pinyin prefixes, the precomputed answers of common prefixes, and reindexing (our own words)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import write_jsonl
+from test_pinyin import records as pinyin_records
+
+from indexer import SearchIndex, Settings, sync
+from indexer.errors import QueryError
+from indexer.store import IndexStore
+from indexer.vocabulary import SCAN_ROWS, files
+
+# Titles of one family, so that a prefix is shared by more entries than a look-up may scan.
+FAMILY = SCAN_ROWS + 40
+TWINS = {"甲": 5, "乙": 4, "丙": 3}  # titles shared by several items: counts 5, 4, 3
+
+
+def family_records() -> list[dict[str, str]]:
+    found = [
+        {"id": f"family-{n}", "title": f"测试标题{n}号", "body": "本期内容从略。"}
+        for n in range(FAMILY)
+    ]
+    found += [
+        {"id": f"twin-{name}-{k}", "title": f"测试标题{name}", "body": "同名的稿件。"}
+        for name, count in TWINS.items()
+        for k in range(count)
+    ]
+    return found
+
+
+def records() -> list[dict[str, str]]:
+    return [
+        *pinyin_records(),
+        {
+            "id": "gy-1",
+            "title": "公益周报",
+            "body": "公益机构公开了年度报告。iPhone 用户也能捐款。",
+        },
+        {"id": "gy-2", "title": "公益周报", "body": "这家公司参与了公益项目。"},
+        {"id": "gy-3", "title": "社区动态", "body": "社区公益活动吸引了居民。"},
+        {"id": "gy-4", "title": "基金会账目说明", "body": "基金会公开账目。"},
+        *family_records(),
+    ]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    folder = tmp_path_factory.mktemp("vocabulary")
+    feed = write_jsonl(folder / "corpus" / "items.jsonl", records())
+    settings = Settings.from_env(index_dir=folder / "index", procs=1)
+    sync(settings, [feed])
+    return settings
+
+
+@pytest.fixture(scope="module")
+def index(built: Settings) -> SearchIndex:
+    return SearchIndex(built)
+
+
+def offered(index: SearchIndex, typed: str) -> list[tuple[str, int, str]]:
+    return [(c["text"], c["count"], c["kind"]) for c in index.suggest(typed)["completions"]]
+
+
+def vocabulary_file(settings: Settings) -> Path:
+    store = IndexStore(settings.index_dir)
+    found = files(store.path(store.require_current()))
+    assert len(found) == 1
+    return found[0][1]
+
+
+def test_completions_are_ranked_by_items(index: SearchIndex) -> None:
+    found = offered(index, "公")
+    assert found[:2] == [("公益", 5, "word"), ("公开", 2, "word")]
+    counts = [count for _, count, _ in found]
+    assert counts == sorted(counts, reverse=True)
+    assert ("公益周报", 2, "title") in found
+    assert len(found) <= 8
+
+
+def test_titles_complete_as_a_reader_reads_them(index: SearchIndex) -> None:
+    assert offered(index, "公益周") == [("公益周报", 2, "title")]
+
+
+def test_traditional_and_full_width_input_are_folded(index: SearchIndex) -> None:
+    assert offered(index, "銀行")[0] == ("银行", 3, "word")
+    assert offered(index, "ｇｏｎｇｙ")[0] == ("公益", 5, "pinyin")
+
+
+def test_pinyin_prefixes_and_initials(index: SearchIndex) -> None:
+    assert offered(index, "zhangy")[:3] == [
+        ("张宇", 4, "pinyin"),
+        ("张羽", 2, "pinyin"),
+        ("章鱼", 2, "pinyin"),
+    ]
+    assert offered(index, "zhāng yǔ")[0] == ("张宇", 4, "pinyin")
+    assert ("互联网", 2, "pinyin") in offered(index, "hlw")
+    assert offered(index, "chongq")[0] == ("重庆", 3, "pinyin")
+
+
+def test_words_in_one_item_are_not_read_by_sound(index: SearchIndex) -> None:
+    """Pinyin keys only for words in at least two items: 公司 (one item) is no pinyin."""
+    assert ("公司", 1, "word") in offered(index, "公司")
+    assert all(text != "公司" for text, _, _ in offered(index, "gongsi"))
+
+
+def test_a_common_prefix_answers_from_its_stored_best(index: SearchIndex, built: Settings) -> None:
+    with sqlite3.connect(vocabulary_file(built)) as db:
+        stored = db.execute("SELECT count(*) FROM top WHERE prefix = '测试'").fetchone()[0]
+    assert stored == 8  # more than SCAN_ROWS entries start with it
+    found = offered(index, "测试")
+    assert found[0] == ("测试", FAMILY + sum(TWINS.values()), "word")
+    assert found[1:4] == [(f"测试标题{name}", count, "title") for name, count in TWINS.items()]
+    assert len(found) == 8
+    assert offered(index, "测试标题甲") == [("测试标题甲", 5, "title")]  # a short scan
+
+
+def test_empty_and_unknown_prefixes(index: SearchIndex) -> None:
+    assert index.suggest("")["completions"] == []
+    assert index.suggest("   ")["completions"] == []
+    assert index.suggest("鑫鑫鑫")["completions"] == []
+    assert index.suggest("qqqqzzzz")["completions"] == []
+
+
+def test_too_long_a_prefix_is_refused(index: SearchIndex) -> None:
+    with pytest.raises(QueryError):
+        index.suggest("公" * 300)
+
+
+def test_reindex_keeps_the_vocabulary_up_to_date(
+    build_index: Callable[..., Settings], tmp_path: Path
+) -> None:
+    feed = write_jsonl(tmp_path / "corpus" / "items.jsonl", records())
+    settings = build_index(feed)
+    index = SearchIndex(settings)
+    first = vocabulary_file(settings)
+    assert offered(index, "量子") == offered(index, "liangzi") == []
+    assert ("基金会账目说明", 1, "title") in offered(index, "基金会账")
+
+    before = (first.stat().st_ino, first.stat().st_mtime_ns)
+    sync(settings, [feed])  # nothing changed: the vocabulary is not rebuilt
+    assert vocabulary_file(settings) == first
+    assert (first.stat().st_ino, first.stat().st_mtime_ns) == before
+
+    changed = [r for r in records() if r["id"] != "gy-4"] + [
+        {"id": "new-1", "title": "量子通信新进展", "body": "量子通信实验取得突破。"},
+        {"id": "new-2", "title": "科技简讯", "body": "研究人员谈量子通信的应用。"},
+    ]
+    write_jsonl(feed, changed)
+    report = sync(settings, [feed])
+    assert (report.added, report.deleted) == (2, 1)
+    assert vocabulary_file(settings) != first and not first.exists()
+    assert ("量子", 2, "word") in offered(index, "量子")
+    assert ("量子通信新进展", 1, "title") in offered(index, "量子")
+    assert ("量子", 2, "pinyin") in offered(index, "liangzi")
+    assert offered(index, "zhangy")[0] == ("张宇", 4, "pinyin")  # readings reused
+    assert offered(index, "基金会账") == []
+
+
+def test_a_lost_vocabulary_is_rebuilt_by_the_next_run(
+    build_index: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """A run killed between its commit and its vocabulary: the next run, with nothing else to
+    do, builds it again (its titles read from the index)."""
+    feed = write_jsonl(tmp_path / "corpus" / "items.jsonl", records())
+    settings = build_index(feed)
+    expected = offered(SearchIndex(settings), "公")
+    vocabulary_file(settings).unlink()
+    assert offered(SearchIndex(settings), "公") == []
+    report = sync(settings, [feed])
+    assert report.unchanged == len(records())
+    assert offered(SearchIndex(settings), "公") == expected
