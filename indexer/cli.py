@@ -355,6 +355,8 @@ def cooccur(index_dir, as_json, query) -> None:
         )
 
 
+@cli.command()
+@index_option
 @click.option("--json", "as_json", is_flag=True, help="The completions as one JSON object.")
 @click.argument("prefix")
 @reports_errors
@@ -367,17 +369,6 @@ def suggest(index_dir, as_json, prefix) -> None:
     for completion in answer["completions"]:
         kind = KIND_NAMES[completion["kind"]]
         click.echo(f"{completion['text']}\t{completion['count']}\t{kind}")
-
-
-def _load_plugins() -> None:
-    """Commands of other packages (webui's `serve`) join here; the core never imports them."""
-    for entry in entry_points(group="speechsearch.commands"):
-        cli.add_command(entry.load(), entry.name)
-
-
-def main() -> None:
-    _load_plugins()
-    cli(prog_name="speechsearch")
 
 
 # -- concordance and export (issue 15) ---------------------------------------------------------
@@ -470,3 +461,14 @@ def _opened(output: Path | None) -> Iterator[BinaryIO]:
         return
     with open(output, "wb") as handle:
         yield handle
+
+
+def _load_plugins() -> None:
+    """Commands of other packages (webui's `serve`) join here; the core never imports them."""
+    for entry in entry_points(group="speechsearch.commands"):
+        cli.add_command(entry.load(), entry.name)
+
+
+def main() -> None:
+    _load_plugins()
+    cli(prog_name="speechsearch")

@@ -45,7 +45,7 @@ class DurableStorage(CommitAwareStorage):
         _sync_folder(folder)
 
     def after_commit(self, folder: Path) -> None:
-        _fsync(folder)
+        fsync_path(folder)
 
 
 def storage(path: Path) -> FileStorage:
@@ -61,10 +61,10 @@ def _write_atomic(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-    _fsync(path.parent)
+    fsync_path(path.parent)
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
     """Sync a file or a folder by name: on Linux a read-only descriptor syncs either."""
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -79,8 +79,8 @@ def _sync_folder(path: Path) -> None:
     with os.scandir(path) as entries:
         for entry in entries:
             if entry.is_file(follow_symlinks=False):
-                _fsync(Path(entry.path))
-    _fsync(path)
+                fsync_path(Path(entry.path))
+    fsync_path(path)
 
 
 def _make_dirs(path: Path) -> None:
@@ -89,7 +89,7 @@ def _make_dirs(path: Path) -> None:
         return
     _make_dirs(path.parent)
     path.mkdir(exist_ok=True)
-    _fsync(path.parent)
+    fsync_path(path.parent)
 
 
 class IndexStore:
@@ -161,7 +161,7 @@ class IndexStore:
         keeps: Whoosh's last commit synced the files already, so this costs little."""
         if FSYNC:
             _sync_folder(self.path(generation))
-            _fsync(self.root)
+            fsync_path(self.root)
         _write_atomic(self.root / CURRENT, generation + "\n")
         self.remove_stale(keep=generation)
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from .normalize import HAN_RUN, reading_form
 from .pinyin import INITIALS_CHARS, reading_keys
+from .store import fsync_path
 from .whoosh_internals import doc_frequencies
 
 FILE_PATTERN = re.compile(r"^vocabulary-(\d+)\.sqlite$")
@@ -235,9 +236,9 @@ def _write(
         db.commit()
     finally:
         db.close()
-    _fsync(tmp)
+    fsync_path(tmp)
     os.replace(tmp, target)
-    _fsync(target.parent)
+    fsync_path(target.parent)
 
 
 def _heavy_prefixes(
@@ -294,14 +295,6 @@ def _texts(
     rows: list[tuple[str, str, str, int, str]], at: np.ndarray
 ) -> Iterator[tuple[str, int, str]]:
     return ((rows[i][2], rows[i][3], rows[i][4]) for i in at.tolist())
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- reading -------------------------------------------------------------------------------
