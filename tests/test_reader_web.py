@@ -66,6 +66,14 @@ def test_the_page_says_what_pinyin_searched_with_a_way_back(client: FlaskClient)
     assert "按拼音" not in typed and "没有找到" in typed
 
 
+def test_study_links_of_a_pinyin_search_carry_the_words_it_searched(client: FlaskClient) -> None:
+    page = client.get("/", query_string={"q": "chongqing"}).get_data(as_text=True)
+    chongqing = "q=%E9%87%8D%E5%BA%86"  # 重庆, what the search ran
+    assert f'href="/kwic?{chongqing}"' in page
+    assert f'href="/export.csv?{chongqing}"' in page
+    assert "q=chongqing" not in page.split('class="results-study"')[1].split("</p>")[0]
+
+
 def test_the_api_says_it_too(client: FlaskClient) -> None:
     answer = client.get("/api/search", query_string={"q": "chongqing"}).get_json()
     assert answer["pinyin"] == {
