@@ -43,13 +43,15 @@ class Matches:
 
 
 class _Entry:
-    """A cached posting list: documents, weights (term frequencies), scores once asked for."""
+    """A cached posting list: documents, and their weights (term frequencies times a field
+    boost: whole numbers and halves, exact in float32) until their scores are asked for, which
+    replace them (a serving worker holds millions of postings: 16 bytes each, not 24)."""
 
     __slots__ = ("ids", "weights", "scores")
 
     def __init__(self, ids: np.ndarray, weights: np.ndarray) -> None:
         self.ids = _frozen(ids)
-        self.weights = _frozen(weights)
+        self.weights: np.ndarray | None = _frozen(weights.astype(np.float32))
         self.scores: np.ndarray | None = None
 
 
@@ -157,7 +159,9 @@ class Snapshot:
         BM25F formula and statistics), computed once per term."""
         entry = self._entry(field, text)
         if entry.scores is None:
+            assert entry.weights is not None
             entry.scores = _frozen(self._scores(field, text, entry.ids, entry.weights))
+            entry.weights = None
         return Matches(entry.ids, entry.scores)
 
     def _entry(self, field: str, text: Any) -> _Entry:
@@ -184,7 +188,13 @@ class Snapshot:
         if cached or len(wanted) * PARTIAL_RATIO >= self.doc_frequency(field, text):
             entry = self._entry(field, text)
             hit, at = positions(entry.ids, wanted)
-            found, found_weights = wanted[hit], entry.weights[at]
+            found = wanted[hit]
+            if not scored:
+                return Matches.unscored(found)
+            if entry.scores is not None:  # the same numbers as scoring these anew
+                return Matches(found, entry.scores[at])
+            assert entry.weights is not None
+            found_weights = entry.weights[at]
         else:
             found, found_weights = self._read(field, text, wanted)
         if not scored:
@@ -219,8 +229,9 @@ class Snapshot:
         return np.concatenate(ids), np.concatenate(weights)
 
     def _scores(self, field: str, text: Any, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        weights = weights.astype(np.float64)  # a cached list's are float32
         if not self.reader.schema[field].scorable:
-            return weights.astype(np.float64)
+            return weights
         k1 = self.searcher.weighting.K1
         scale = self.searcher.idf(field, text) * (k1 + 1)
         return scale * weights / (weights + self._length_norms(field)[ids])

@@ -119,11 +119,12 @@ def test_the_core_never_imports_the_web_app(module: str) -> None:
 
 @pytest.mark.parametrize("module", ["indexer.searcher", "indexer.cli", "webui", "webui.serve"])
 def test_the_search_side_loads_no_writer(module: str) -> None:
-    """In a fresh interpreter, as a web worker starts: no indexing module, no process pool."""
+    """In a fresh interpreter, as a web worker starts: no indexing module, no process pool, no
+    pinyin dictionaries (60 MB a worker; the vocabulary holds the words' readings)."""
     probe = (
         f"import sys, {module}\n"
-        "print(sorted(m for m in ('indexer.indexing', 'whoosh.multiproc', 'whoosh.writing')"
-        " if m in sys.modules))"
+        "print(sorted(m for m in ('indexer.indexing', 'whoosh.multiproc', 'whoosh.writing',"
+        " 'pypinyin') if m in sys.modules))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True

@@ -10,7 +10,7 @@ import pytest
 from conftest import write_jsonl
 
 from indexer import SearchIndex, SearchRequest, Settings
-from indexer.pinyin import reading_keys, typed_keys, typed_letters
+from indexer.pinyin import SYLLABLES, reading_keys, typed_keys, typed_letters
 
 SENTENCES = {
     "zhangyu-1": "歌手张宇昨晚在重庆开唱，现场座无虚席。",
@@ -197,3 +197,11 @@ def test_han_queries_are_never_read_by_sound(index: SearchIndex) -> None:
 def test_syntax_and_mixed_queries_are_not_read(index: SearchIndex) -> None:
     for typed in ("zhangyu OR gongyi", "张羽 gongyi", "title:zhangyu", "5g"):
         assert index.search(SearchRequest(q=typed))["pinyin"] is None
+
+
+def test_the_syllables_typed_pinyin_is_read_by_are_those_of_pypinyin() -> None:
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    from indexer.pinyin import _char_readings
+
+    assert {s for code in pinyin_dict for s in _char_readings(chr(code))} == SYLLABLES
