@@ -65,6 +65,11 @@ def serve(index_dir: Path | None, host: str, port: int, threads: int, workers: i
             click.echo(f"warning: {exc}; pages answer 503 until it is fixed", err=True)
         search_index().close()  # each worker opens its own: open files share their offsets
     sys.setswitchinterval(SWITCH_INTERVAL_S)
+    # What is loaded by now (the app, jieba's dictionary, the cutter's table) moves to the
+    # permanent generation: a full collection no longer walks it while holding the interpreter
+    # (30 ms that a health check waited), and forked workers never write to those pages, which
+    # stay shared instead of being copied into every worker.
+    gc.freeze()
     if workers == 1:
         waitress.create_server(app, sockets=[listener], threads=threads).run()
     else:
@@ -100,10 +105,6 @@ def _serve_forked(app: Flask, listener: socket.socket, threads: int, workers: in
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    # What the parent loaded (the app, jieba's dictionary, the cutter's table) moves to the
-    # permanent generation, so the workers' garbage collections never write to those pages
-    # and they stay shared instead of being copied into every worker.
-    gc.freeze()
     for _ in range(workers):
         start()
     while children:
