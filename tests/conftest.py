@@ -35,6 +35,15 @@ def write_jsonl(path: Path, records: Iterable[dict]) -> Path:
     return path
 
 
+def index_records(folder: Path, records: Iterable[dict]) -> Settings:
+    """Records written as a JSONL corpus under folder and indexed into folder/index by the real
+    pipeline (one process): the module-scoped indexes of the tests."""
+    feed = write_jsonl(folder / "corpus" / "items.jsonl", records)
+    settings = Settings.from_env(index_dir=folder / "index", procs=1)
+    sync(settings, [feed])
+    return settings
+
+
 @pytest.fixture
 def build_index(tmp_path: Path) -> Callable[..., Settings]:
     """Index corpus paths into a fresh folder under tmp_path; returns the settings used."""

@@ -7,13 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
+from conftest import index_records
 from playwright.sync_api import Browser, Page, expect
 from test_browser import DESKTOP, DOCS, PHONE, browser, open_context, problems  # noqa: F401
 from test_pinyin import records
 from test_webui import news_records, serving
-
-from indexer import Settings, sync
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,9 +25,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser-suggest")
-    feed = write_jsonl(folder / "corpus" / "items.jsonl", [*news_records(), *records()])
-    settings = Settings.from_env(index_dir=folder / "index", procs=1)
-    sync(settings, [feed])
+    settings = index_records(folder, [*news_records(), *records()])
     with serving(settings.index_dir) as base:
         yield base
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import test_browser
-from conftest import write_jsonl
+from conftest import index_records
 from playwright.sync_api import Browser, Page, expect
 from test_browser import (  # noqa: F401 (fixtures)
     DESKTOP,
@@ -21,8 +21,6 @@ from test_browser import (  # noqa: F401 (fixtures)
 )
 from test_cooccur import OTHER, TREE
 from test_webui import serving
-
-from indexer import Settings, sync
 
 pytestmark = test_browser.pytestmark  # Chromium or a skip that says why
 
@@ -62,9 +60,7 @@ def monthly_records() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def trends_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser-trends")
-    corpus = write_jsonl(folder / "corpus" / "towns.jsonl", monthly_records())
-    settings = Settings.from_env(index_dir=folder / "index", procs=1)
-    sync(settings, [corpus])
+    settings = index_records(folder, monthly_records())
     with serving(settings.index_dir) as base:
         yield base
 

@@ -5,9 +5,9 @@ words, stop words, the query's word and words inside better ones are left out.""
 from __future__ import annotations
 
 import pytest
-from conftest import write_jsonl
+from conftest import index_records
 
-from indexer import SearchIndex, SearchRequest, Settings, sync
+from indexer import SearchIndex, SearchRequest
 from indexer.cooccur import SAMPLE, WORDS, cooccurring
 
 TREES = 130  # more than SAMPLE: candidates come from a sample, counts from every item
@@ -50,9 +50,7 @@ def records() -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     folder = tmp_path_factory.mktemp("cooccur")
-    corpus = write_jsonl(folder / "corpus" / "towns.jsonl", records())
-    settings = Settings.from_env(index_dir=folder / "index", procs=1)
-    sync(settings, [corpus])
+    settings = index_records(folder, records())
     return SearchIndex(settings)
 
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_jsonl
+from conftest import index_records
 from flask import Flask
 from test_webui import make_app
 
-from indexer import SearchIndex, SearchRequest, Settings, sync
+from indexer import SearchIndex, SearchRequest, Settings
 from indexer.concordance import KwicRequest
 from indexer.errors import QueryError, UsageError
 from indexer.export import (
@@ -58,9 +58,7 @@ def bulk_records() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     folder = tmp_path_factory.mktemp("export")
-    feed = write_jsonl(folder / "corpus" / "feed.jsonl", [AWKWARD, *bulk_records()])
-    built = Settings.from_env(index_dir=folder / "index", procs=1)
-    sync(built, [feed])
+    built = index_records(folder, [AWKWARD, *bulk_records()])
     return built
 
 

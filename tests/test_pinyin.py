@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
+from conftest import index_records, write_jsonl
 
 from indexer import SearchIndex, SearchRequest, Settings
 from indexer.pinyin import SYLLABLES, reading_keys, typed_keys, typed_letters
@@ -40,12 +40,8 @@ def records() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    from indexer import sync
-
     folder = tmp_path_factory.mktemp("pinyin")
-    feed = write_jsonl(folder / "corpus" / "items.jsonl", records())
-    settings = Settings.from_env(index_dir=folder / "index", procs=1)
-    sync(settings, [feed])
+    settings = index_records(folder, records())
     return SearchIndex(settings)
 
 

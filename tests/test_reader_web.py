@@ -9,20 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
+from conftest import index_records
 from flask.testing import FlaskClient
 from test_pinyin import records
 from test_webui import make_app
-
-from indexer import Settings, sync
 
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("reader-web")
-    feed = write_jsonl(folder / "corpus" / "items.jsonl", records())
-    settings = Settings.from_env(index_dir=folder / "index", procs=1)
-    sync(settings, [feed])
+    settings = index_records(folder, records())
     return settings.index_dir
 
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import write_jsonl
+from conftest import index_records
 from flask.testing import FlaskClient
 from test_webui import api, make_app, page
 
-from indexer import SearchIndex, SearchRequest, Settings, sync
+from indexer import SearchIndex, SearchRequest, Settings
 from indexer.errors import QueryError, UsageError
 from indexer.limits import MAX_TREND_QUERIES
 from indexer.periods import Timeline
@@ -70,9 +70,7 @@ def by_period(result: dict[str, Any], series: int = 0) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def trend_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("trends")
-    corpus = write_jsonl(folder / "corpus" / "local.jsonl", records())
-    settings = Settings.from_env(index_dir=folder / "index", procs=1)
-    sync(settings, [corpus])
+    settings = index_records(folder, records())
     return settings.index_dir
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import write_jsonl
+from conftest import index_records, write_jsonl
 from test_pinyin import records as pinyin_records
 
 from indexer import SearchIndex, Settings, sync
@@ -52,9 +52,7 @@ def records() -> list[dict[str, str]]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     folder = tmp_path_factory.mktemp("vocabulary")
-    feed = write_jsonl(folder / "corpus" / "items.jsonl", records())
-    settings = Settings.from_env(index_dir=folder / "index", procs=1)
-    sync(settings, [feed])
+    settings = index_records(folder, records())
     return settings
 
 
