@@ -266,7 +266,7 @@ class _HTMLText:
 def _flanking(src: str, start: int, end: int) -> tuple[bool, bool, bool, bool, int]:
     """Whether the run of emphasis marks at start is left- and right-flanking under the
     CJK-friendly amendment of CommonMark (github.com/tats-u/markdown-cjk-friendly), so that
-    `**《求是》**杂志` and `城市**“绿色出行”**倡议` are emphasis; with whether it is preceded and
+    `**《晨报》**周刊` and `城市**“绿色出行”**倡议` are emphasis; with whether it is preceded and
     followed by punctuation, and its length. White space that holds a no-break or ideographic
     space (scraped pages leave them inside the marks: `**标题&nbsp; **`) allows a run as white
     space does but does not stop one."""

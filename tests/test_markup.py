@@ -52,7 +52,7 @@ def test_the_end_comment_on_its_own_line_and_the_begin_comment_alone() -> None:
         ("**央视网消息**（新闻联播）：正文", "央视网消息（新闻联播）：正文"),
         ("**央视网消息**：正文", "央视网消息：正文"),
         # CommonMark alone keeps these asterisks: punctuation inside the marks, a letter outside
-        ("**《求是》**杂志发表文章", "《求是》杂志发表文章"),
+        ("**《晨报》**周刊刊登短文", "《晨报》周刊刊登短文"),
         ("城市**“绿色出行”**倡议", "城市“绿色出行”倡议"),
         ("会议强调**，要坚持**原则", "会议强调，要坚持原则"),
         ("他说：“**重要**”。", "他说：“重要”。"),
@@ -173,7 +173,7 @@ def test_malformed_html_is_cleaned_as_well_as_it_can_be(html: str) -> None:
         "x < 5 且 y > 3，a<b>c",  # comparisons, one thing that looks like a tag
         "参考文献[1](2019年版)第三章",  # a bracketed remark is not a link
         "#话题# 今天的讨论",
-        "通过了《关于修改<中国某某章程>的决定》",
+        "审议了《关于调整<某某社区公约>的说明》",
         "变量a_b_c与__init__",
         "标题\n===\n- 列表\n1. 编号\n    缩进\n> 引用",  # Markdown-like, but no sign of it
         "价格：100元&nbsp;起",
