@@ -38,6 +38,7 @@ from .limits import (
 )
 from .normalize import Normalized
 from .periods import sparkline
+from .pinyin import typed_letters
 from .pinyin_search import read_as_pinyin
 from .plan import QueryPlan, build_plan
 from .query import ParsedQuery, parse
@@ -487,7 +488,9 @@ class SearchIndex:
         stands for when the Latin text as typed finds nothing, or far less than they do
         (iPhone, 5G and the archive's own Latin words keep their meaning; see
         PinyinReading.worth_searching); Han is never read by sound."""
-        reading = read_as_pinyin(self.vocabulary(), request.q) if request.pinyin else None
+        if not request.pinyin or typed_letters(request.q) is None:
+            return parsed, None  # not all letters: no vocabulary look-up on a Han query
+        reading = read_as_pinyin(self.vocabulary(), request.q)
         if reading is None:
             return parsed, None
         han = parse(reading.query)
