@@ -186,8 +186,7 @@ class Selection:
         for at, docnum in enumerate(ids.tolist()):
             if self.budget.expired():
                 return ids, False
-            stored = self.snapshot.searcher.stored_fields(docnum)
-            kept[at] = self.plan.matches(stored.get("norm_title", ""), stored.get("norm", ""))
+            kept[at] = self.holds(self.snapshot.searcher.stored_fields(docnum))
         return ids[kept], True
 
     def order(self, by_date: bool) -> Iterator[int]:

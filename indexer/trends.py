@@ -38,13 +38,13 @@ def trend(
         raise QueryError(
             f"最多同时比较 {MAX_TREND_QUERIES} 个查询，这里有 {len(asked)} 个 (too many queries)"
         )
+    first = dataclasses.replace(request, q=asked[0])  # the filters every query shares
+    date_from, date_to = first.validate()
     timeline: Timeline | None = None
     series: list[TrendSeries] = []
     partial = False
     for q in asked:
-        asking = dataclasses.replace(request, q=q)
-        date_from, date_to = asking.validate()
-        with index.selected(asking) as selection:
+        with index.selected(dataclasses.replace(request, q=q)) as selection:
             if timeline is None:
                 timeline = timeline_of(selection.snapshot, selection.within, period)
             ids, exact = selection.matching(TREND_CHECKS)
@@ -79,12 +79,7 @@ def trend(
         "periods": periods,
         "undated_items": timeline.undated,
         "series": series,
-        "filters": {
-            "from": date_from.isoformat() if date_from else None,
-            "to": date_to.isoformat() if date_to else None,
-            "source": request.source,
-            "category": request.category,
-        },
+        "filters": first.filters(),
         "match": request.match,
         "partial": partial,
         "elapsed_ms": round((time.perf_counter() - began) * 1000, 2),
