@@ -84,10 +84,8 @@ def concordance(index: SearchIndex, request: KwicRequest) -> Concordance:
             ended = len(lines) <= first + request.size
             capped = False
         else:
-            lines = sort_lines(list(islice(read, KWIC_MAX_LINES + 1)), request.sort)
+            lines, capped = sorted_lines(read, request.sort)
             ended = True
-            capped = len(lines) > KWIC_MAX_LINES
-            lines = lines[:KWIC_MAX_LINES]
         items = len(selection.found)
         items_exact = selection.plan.sieve_exact and not selection.budget.spent
         partial = selection.budget.spent
@@ -147,11 +145,13 @@ def item_lines(stored: dict[str, Any], spans: list[Span], width: int) -> Iterato
         }
 
 
-def sort_lines(lines: list[KwicLine], sort: str) -> list[KwicLine]:
-    """Lines by their left context read backwards from the term, or by their right context
-    (by character, so the same neighbours stand together); date order among equals."""
+def sorted_lines(read: Iterator[KwicLine], sort: str) -> tuple[list[KwicLine], bool]:
+    """The first KWIC_MAX_LINES lines read, by their left context read backwards from the
+    term, or by their right context (by character, so the same neighbours stand together);
+    date order among equals. With whether more lines were left unread (capped)."""
+    lines = list(islice(read, KWIC_MAX_LINES + 1))
+    capped = len(lines) > KWIC_MAX_LINES
+    lines = lines[:KWIC_MAX_LINES]
     if sort == "left":
-        return sorted(lines, key=lambda line: (line["left"][::-1], line["term"]))
-    if sort == "right":
-        return sorted(lines, key=lambda line: (line["right"], line["term"]))
-    return lines
+        return sorted(lines, key=lambda line: (line["left"][::-1], line["term"])), capped
+    return sorted(lines, key=lambda line: (line["right"], line["term"])), capped

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar, cast
 
-from .concordance import KWIC_MAX_LINES, KwicRequest, capped_note, occurrences, sort_lines
+from .concordance import KWIC_MAX_LINES, KwicRequest, capped_note, occurrences, sorted_lines
 from .errors import QueryError
 from .limits import EXPORT_MAX_ROWS, EXPORT_ROWS, check_whole
 from .results import ExportNote, ItemRow, KwicLine, summary
@@ -94,10 +94,9 @@ def _lines(
         read = occurrences(selection, request)
         notes = []
         if not by_date:
-            lines = list(islice(read, KWIC_MAX_LINES + 1))
-            if len(lines) > KWIC_MAX_LINES:
-                notes.append(capped_note(KWIC_MAX_LINES))
-            read = iter(sort_lines(lines[:KWIC_MAX_LINES], request.sort))
+            lines, capped = sorted_lines(read, request.sort)
+            notes += [capped_note(KWIC_MAX_LINES)] * capped
+            read = iter(lines)
         rows = 0
         for line in islice(read, limit):
             yield line
