@@ -154,10 +154,9 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
                 f"the new index holds {written} of {report.added} documents (a writer process "
                 "was lost: killed, or out of memory?); the live index is untouched"
             )
-        live = store.current()
-        vocabulary.build(
-            written_ix, path, titles, whole=True, base=_newest(store.path(live)) if live else None
-        )
+        live = store.current()  # its vocabulary's readings are reused
+        base = vocabulary.newest(store.path(live)) if live else None
+        vocabulary.build(written_ix, path, titles, whole=True, base=base)
     except BaseException:
         with contextlib.suppress(Exception):  # on a full disk cancel() fails too
             writer.cancel()
@@ -197,12 +196,6 @@ def _pickled(doc: Document) -> dict[str, object]:
 
 def _title(fields: dict[str, object]) -> Title:
     return title_of(str(fields["title"]), str(fields["norm_title"]))
-
-
-def _newest(folder: Path) -> Path | None:
-    """The newest vocabulary file of a generation folder, whose readings a rebuild reuses."""
-    found = vocabulary.files(folder)
-    return found[-1][1] if found else None
 
 
 def _error(exc: Exception) -> str:

@@ -71,7 +71,8 @@ from .snippets import (
 )
 from .store import IndexStore
 from .suggest import suggestions
-from .vocabulary import Vocabulary, files
+from .vocabulary import Vocabulary
+from .vocabulary import newest as vocabulary_file
 
 PARTIAL = "查询太复杂，已在时限内停止，结果可能不完整 (partial: the time budget was spent)"
 SORTS = ("relevance", "date")
@@ -518,8 +519,7 @@ class SearchIndex:
         are never changed, a new commit brings a new one, so a listing tells which."""
         with self._words_lock:
             for _ in range(3):  # a reindex may replace the newest file as it is opened
-                found = files(self.store.path(self.store.require_current()))
-                newest = found[-1][1] if found else None
+                newest = vocabulary_file(self.store.path(self.store.require_current()))
                 if newest is None or (self._vocabulary and self._vocabulary.path == newest):
                     break
                 with contextlib.suppress(sqlite3.Error):

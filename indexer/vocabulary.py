@@ -86,6 +86,12 @@ def files(folder: Path) -> list[tuple[int, Path]]:
     return []
 
 
+def newest(folder: Path) -> Path | None:
+    """The newest vocabulary file of a generation folder (None while there is none)."""
+    found = files(folder)
+    return found[-1][1] if found else None
+
+
 def title_of(title: str, norm_title: str) -> Title:
     """How a stored title is offered: as a reader reads it (a segmenter's spaces removed)."""
     return Title(reading_form(title.strip())[0], norm_title.strip())
