@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import re
+import struct
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -336,11 +337,25 @@ class WhooshTokenizer(Tokenizer):
             yield token
 
 
+# A document's postings in one field as columns: terms, frequencies, weights, and the values
+# of a fixed-size format joined (None for a format without values).
+Columns = tuple[list[str], list[int], list[float], bytes | None]
+
+
 class GramCounts(Frequency):
     """The postings format of the grams fields: frequencies counted from the pipeline's gram
     strings directly, not from a Whoosh Token per gram (most of a build's analysis time)."""
 
+    def word_columns(self, value: str, analyzer: WhooshTokenizer) -> Columns:
+        """The postings as columns, for our writer's pool: no Python step per posting."""
+        counts = build_pipeline(analyzer.config).gram_counts(value)
+        freqs = list(counts.values())
+        boost = self.field_boost
+        weights = [float(n) for n in freqs] if boost == 1 else [n * boost for n in freqs]
+        return list(counts), freqs, weights, struct.pack(f"!{len(freqs)}I", *freqs)
+
     def word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
+        """Whoosh's form, (term, frequency, weight, value) per posting, for its own writer."""
         counts = build_pipeline(analyzer.config).gram_counts(value)
         boost = self.field_boost
         return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
@@ -350,7 +365,13 @@ class WordSet(Existence):
     """The postings format of the words field: which words an item uses, no frequencies (the
     tiers ask only whether; keywords count a document's words from its text)."""
 
+    def word_columns(self, value: str, analyzer: WhooshTokenizer) -> Columns:
+        """The postings as columns, for our writer's pool: no Python step per posting."""
+        words = list(build_pipeline(analyzer.config).word_counts(value))
+        return words, [1] * len(words), [self.field_boost] * len(words), None
+
     def word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
+        """Whoosh's form, (term, frequency, weight, value) per posting, for its own writer."""
         words = build_pipeline(analyzer.config).word_counts(value)
         boost = self.field_boost
         return ((w, 1, boost, b"") for w in words)

@@ -69,11 +69,9 @@ def seed_index(seed_settings: Settings) -> SearchIndex:
     return SearchIndex(seed_settings)
 
 
-@pytest.fixture(scope="session")
-def mixed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """600 documents recombined from the project's corpus lines (common pairs in hundreds of
-    documents, so posting lists span many blocks), then a reindex that modifies and deletes
-    some: several segments, some with deleted documents."""
+def mixed_records(count: int = 600) -> list[dict]:
+    """Documents recombined from the project's corpus lines, seeded: common pairs in hundreds
+    of them, so posting lists span many blocks."""
     import random
 
     lines = sorted(
@@ -87,7 +85,7 @@ def mixed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         }
     )
     rng = random.Random(7)
-    records = [
+    return [
         {
             "id": f"mixed-{n:04d}",
             "title": rng.choice(lines)[:30],
@@ -95,8 +93,15 @@ def mixed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "date": f"20{rng.randint(19, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
             "source": rng.choice(["甲报", "乙台", "丙网"]),
         }
-        for n in range(600)
+        for n in range(count)
     ]
+
+
+@pytest.fixture(scope="session")
+def mixed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The 600 mixed_records indexed, then a reindex that modifies and deletes some: several
+    segments, some with deleted documents."""
+    records = mixed_records()
     folder = tmp_path_factory.mktemp("mixed")
     feed = write_jsonl(folder / "feed" / "mixed.jsonl", records)
     settings = Settings.from_env(index_dir=folder / "index", procs=1)

@@ -10,12 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import mixed_records, write_jsonl
 from whoosh import fields
 from whoosh.scoring import BM25F
+from whoosh.writing import SegmentWriter
 
+from indexer.analysis import build_pipeline
+from indexer.loader import CorpusReader
+from indexer.schema import build_schema, to_fields
 from indexer.settings import Settings
 from indexer.snapshot import Snapshot
-from indexer.store import IndexStore
+from indexer.store import IndexStore, storage
 from indexer.whoosh_internals import (
     WRITTEN_FOR,
     CommitAwareStorage,
@@ -25,7 +30,7 @@ from indexer.whoosh_internals import (
     field_lengths,
     posting_gaps,
 )
-from indexer.whoosh_internals.writers import Lengths
+from indexer.whoosh_internals.writers import Lengths, Writer
 
 PACKAGE = Path(__file__).resolve().parents[1] / "indexer"
 FIELDS = ("grams", "title_grams", "title", "words")
@@ -103,7 +108,7 @@ def test_field_lengths_are_whooshs_own(snapshot: Snapshot, field: str) -> None:
 
 
 def test_the_writers_lengths_are_a_per_document_readers_own(snapshot: Snapshot) -> None:
-    """Lengths stands in for the per-document reader Whoosh's postings writer asks."""
+    """Lengths gives the postings writer each field's lengths as Whoosh's reader has them."""
     for leaf, _ in snapshot.leaves:
         codec, storage, segment = leaf.codec(), leaf.storage(), leaf.segment()
         perdoc = codec.per_document_reader(storage, segment)
@@ -111,12 +116,105 @@ def test_the_writers_lengths_are_a_per_document_readers_own(snapshot: Snapshot) 
         documents = range(segment.doc_count_all())
         try:
             for field in ("grams", "title_grams", "title"):
-                assert [in_memory.doc_field_length(d, field) for d in documents] == [
-                    perdoc.doc_field_length(d, field) for d in documents
+                assert in_memory.of(field) == [
+                    perdoc.doc_field_length(d, field) or 0 for d in documents
                 ]
         finally:
             in_memory.close()
             perdoc.close()
+
+
+# -- our segment writer against Whoosh's -----------------------------------------------------
+
+
+def _fields(tmp_path: Path, records: list[dict]) -> list[dict]:
+    """The writer's fields of records, read by the real loader."""
+    reader = CorpusReader([write_jsonl(tmp_path / "feed.jsonl", records)], 1 << 20, False)
+    return [to_fields(doc) for doc in reader.documents()]
+
+
+def _written(folder: Path, writer: type, batches: list[list[dict]], **options: Any) -> Path:
+    """Each batch committed by its own writer (the later ones deleting every 5th document
+    first), segments left as separate files so that they compare."""
+    folder.mkdir()
+    ix = storage(folder).create_index(build_schema(build_pipeline()))
+    for n, batch in enumerate(batches):
+        w = writer(ix, compound=False, **options)
+        if n:
+            for docnum in range(0, ix.doc_count_all(), 5):
+                w.delete_document(docnum)
+        for document in batch:
+            w.add_document(**document)
+        w.commit(merge=False)
+    return folder
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """A folder's segment files by segment order and extension (segment names are random)."""
+    ix = storage(folder).open_index()
+    return {
+        f"{n}{path.suffix}": path.read_bytes()
+        for n, segment in enumerate(ix._segments())
+        for path in sorted(folder.glob(f"*{segment.segment_id()}*"))
+    }
+
+
+def test_our_writer_writes_the_bytes_whoosh_writes(tmp_path: Path) -> None:
+    """With exact=True, every file of a segment is Whoosh's own, byte for byte: terms, posting
+    blocks and their statistics, lengths, stored fields, columns."""
+    fields = _fields(tmp_path, mixed_records(300))
+    whoosh = _files(_written(tmp_path / "whoosh", SegmentWriter, [fields]))
+    ours = _files(_written(tmp_path / "ours", Writer, [fields], exact=True))
+    assert set(ours) == set(whoosh) >= {"0.trm", "0.pst", "0.col"}
+    assert all(ours[name] == whoosh[name] for name in whoosh), [
+        name for name in whoosh if ours[name] != whoosh[name]
+    ]
+
+
+def test_merged_segments_are_written_as_whoosh_merges_them(tmp_path: Path) -> None:
+    """Merging segments with deleted documents (an optimize after a reindex) renumbers the
+    documents and feeds the pool from readers: still Whoosh's bytes."""
+    fields = _fields(tmp_path, mixed_records(240))
+    batches = [fields[:160], fields[160:]]
+    merged = {}
+    for name, writer, options in (("whoosh", SegmentWriter, {}), ("ours", Writer, {"exact": 1})):
+        folder = _written(tmp_path / name, SegmentWriter, batches)
+        ix = storage(folder).open_index()
+        assert len(ix._segments()) == 2 and ix.doc_count() < ix.doc_count_all()
+        writer(ix, compound=False, **options).commit(optimize=True)
+        merged[name] = _files(folder)
+    assert merged["ours"] == merged["whoosh"]
+
+
+def _postings(folder: Path) -> dict[tuple[str, bytes], tuple]:
+    """Every term's statistics and postings (document, weight, value), through Whoosh's API."""
+    found = {}
+    with storage(folder).open_index().reader() as reader:
+        for field, text in reader.all_terms():
+            info = reader.term_info(field, text)
+            stats = (info.doc_frequency(), info.weight(), info.min_length(), info.max_length())
+            matcher = reader.postings(field, text)
+            listed = []
+            while matcher.is_active():
+                listed.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            found[field, text] = (stats, info.max_weight(), listed)
+    return found
+
+
+def test_our_writers_blocks_hold_the_postings_whoosh_writes(tmp_path: Path) -> None:
+    """By default small blocks are stored uncompressed and the rest deflated with less state:
+    other bytes, the same terms, postings and statistics, and no bigger."""
+    fields = _fields(tmp_path, mixed_records(300))
+    whoosh = _written(tmp_path / "whoosh", SegmentWriter, [fields[:200], fields[200:]])
+    ours = _written(tmp_path / "ours", Writer, [fields[:200], fields[200:]])
+    assert _postings(ours) == _postings(whoosh)
+    assert _files(ours)["0.pst"] != _files(whoosh)["0.pst"]
+    assert size(ours, ".pst") <= size(whoosh, ".pst")
+
+
+def size(folder: Path, suffix: str) -> int:
+    return sum(path.stat().st_size for path in folder.glob(f"*{suffix}"))
 
 
 def test_the_b_of_each_field_is_the_one_bm25f_scores_with(snapshot: Snapshot) -> None:

@@ -1,6 +1,7 @@
 """The only place that relies on Whoosh's private names and on-disk layout: the whoosh3 codec's
 posting blocks and length columns, BM25F's per-field B, the commit point of its storage, and
-(in `.writers`) its segment writer and MpWriter. The rest of the core uses Whoosh's public API
+(in `.writers` and `.postings`) its segment writer, MpWriter and the layout of a new segment's
+postings and term table. The rest of the core uses Whoosh's public API
 and these functions and classes. Written for one version of whoosh-reloaded and checked against
 the installed one at import, so an upgrade fails here, loudly, instead of decoding wrong
 numbers elsewhere. The writer half is a submodule that only indexing imports, so the search side

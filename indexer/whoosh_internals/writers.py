@@ -13,41 +13,82 @@ from typing import Any
 from whoosh import multiproc
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
-from whoosh.writing import SegmentWriter
+from whoosh.writing import IndexingError, SegmentWriter
 
 from ..errors import IndexWriteError
 from ..processes import die_with_parent
 from . import stored_lengths
+from .postings import TermPool, write_postings
 
 PICKLE_PROTOCOL = 2  # what MpWriter hands its writer processes
 
 
 class Lengths:
-    """A per-document reader's doc_field_length from memory, for Whoosh's postings writer,
-    which looks one up per posting."""
+    """A new segment's field lengths, each field's read whole from its per-document reader,
+    for the postings writer (the blocks and term infos hold the shortest and longest)."""
 
     def __init__(self, perdoc: Any) -> None:
         self._perdoc = perdoc
         self._fields: dict[str, list[int]] = {}
 
-    def doc_field_length(self, docnum: int, field: str, default: Any = 0) -> Any:
+    def of(self, field: str) -> list[int]:
+        """Every document's length in field (0: none)."""
         lengths = self._fields.get(field)
         if lengths is None:
             lengths = stored_lengths(self._perdoc, field, self._perdoc.doc_count_all())
             self._fields[field] = lengths
-        return lengths[docnum] or None  # as Whoosh: None for a document without the field
+        return lengths
 
     def close(self) -> None:
         self._perdoc.close()
 
 
 class Writer(SegmentWriter):
-    """Whoosh's segment writer with the field lengths in memory while it writes postings."""
+    """Whoosh's segment writer with its postings gathered and written by .postings (TermPool,
+    write_postings); exact=True writes them byte for byte as Whoosh would (for comparison)."""
 
-    def _flush_segment(self) -> None:  # whoosh.writing.SegmentWriter's, but for Lengths
+    def __init__(self, ix: Any, exact: bool = False, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        self.pool = TermPool(self.schema)
+        self.exact = exact
+
+    def add_document(self, **fields: Any) -> None:
+        """SegmentWriter.add_document for the kinds of field this schema has (no spelling or
+        vector fields), each field's postings handed to the pool at once."""
+        self._check_state()
+        perdoc, schema, docnum = self.perdocwriter, self.schema, self.docnum
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        docboost = self._doc_boost(fields)
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                if field.separate_spelling() or field.vector:
+                    raise IndexingError(f"field {name}: spelling and vectors are not written")
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(fields, name, docboost)
+                    length = self.pool.add_document_field(name, docnum, value, boost)
+                    length = length if field.scorable else 0
+                stored = fields.get(f"_stored_{name}", value)
+                perdoc.add_field(name, field, stored if field.stored else None, length)
+                if field.column_type and stored is not None:
+                    perdoc.add_column_value(name, field.column_type, field.to_column_value(stored))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:  # whoosh.writing.SegmentWriter's, but for TermPool
         self.perdocwriter.close()
         lengths = Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        write_postings(self.fieldwriter, lengths, self.pool, self.codec._blocklimit, self.exact)
         self.fieldwriter.close()
         if lengths:
             lengths.close()
