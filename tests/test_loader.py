@@ -434,3 +434,26 @@ def test_an_unlistable_folder_is_reported_and_its_documents_count_as_errors(
     assert reader.had_errors(str(unlisted / "d" / "x.txt")) and not reader.had_errors(
         str(tmp_path / "ok.txt")
     )
+
+
+def test_a_reindex_skips_known_lines_unparsed_and_reads_changed_ones(tmp_path: Path) -> None:
+    """A JSONL line an index holds as it is comes back as its id and fingerprint only (no
+    parsing, no markup cleaning); an edited line, even in spacing alone, is read again, and a
+    repeat of a known line is still a duplicate."""
+    records = [{"id": f"n{n}", "title": f"标题{n}", "body": f"**正文** 第{n}段"} for n in range(3)]
+    feed = write_jsonl(tmp_path / "feed.jsonl", records)
+    first = {doc.id: doc for doc in CorpusReader([feed]).documents()}
+    assert first["n0"].body == "正文 第0段"  # markup cleaned on the first read
+
+    lines = feed.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(", ", ",  ", 1)  # the same record, written differently
+    feed.write_text("\n".join([*lines, lines[2]]) + "\n", encoding="utf-8")
+    again = CorpusReader([feed], known={i: d.content_hash for i, d in first.items()})
+    docs = {doc.id: doc for doc in again.documents()}
+
+    assert docs["n0"].content_hash == first["n0"].content_hash and docs["n0"].body == ""
+    assert docs["n1"].content_hash != first["n1"].content_hash
+    assert docs["n1"].body == "正文 第1段"
+    assert [p.reason for p in again.problems] == [
+        f"duplicate id, first seen in {feed}:3; kept the first"
+    ]
