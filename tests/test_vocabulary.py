@@ -173,3 +173,46 @@ def test_a_lost_vocabulary_is_rebuilt_by_the_next_run(
     report = sync(settings, [feed])
     assert report.unchanged == len(records())
     assert offered(SearchIndex(settings), "公") == expected
+
+
+def _tables(path: Path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(path) as db:
+        return {
+            table: sorted(db.execute(f"SELECT * FROM {table}").fetchall())
+            for table in ("entries", "top", "titles", "readings")
+        }
+
+
+def test_a_patched_vocabulary_is_what_a_whole_write_gives(
+    build_index: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """A reindex copies the last vocabulary and changes what its run changed; the file is the
+    one written whole from the index afterwards: counts up and down, words gone and new, words
+    that start or stop being read by sound, titles that change key, heavy prefixes' best."""
+    feed = write_jsonl(tmp_path / "corpus" / "items.jsonl", records())
+    settings = build_index(feed)
+    first = _tables(vocabulary_file(settings))
+    gone = {"gy-2", "twin-甲-0", "family-3"}  # 公益 3 items to 2, 周报 2 to 1; a twin title
+    changed = [r for r in records() if r["id"] not in gone]
+    changed += [
+        {"id": "new-1", "title": "测试标题乙", "body": "基金会账目的量子说明。"},  # a twin more
+        {"id": "new-2", "title": "量子通信新进展", "body": "量子通信实验取得突破。"},
+    ]
+    for record in changed:
+        if record["id"] == "gy-3":
+            record["title"] = "社区公益动态"  # a title leaving its key for a new one
+        if record["id"] == "gy-4":
+            record["body"] = "基金会没有公开账目。"
+    write_jsonl(feed, changed)
+    report = sync(settings, [feed], optimize=True)  # one segment: counts drop with deletions
+    assert (report.added, report.updated, report.deleted) == (2, 2, 3)
+    patched = vocabulary_file(settings)
+    tables = _tables(patched)
+    assert tables != first
+    assert ("量子", "", "量子", 2, "word") in tables["entries"]
+    assert ("liangzi", "f", "量子", 2, "pinyin") in tables["entries"]
+    assert not [row for row in tables["entries"] if row[2] == "周报" and row[4] == "pinyin"]
+
+    patched.unlink()  # the next run, with nothing to index, writes it whole from the index
+    assert sync(settings, [feed]).unchanged == len(changed)
+    assert _tables(vocabulary_file(settings)) == tables
