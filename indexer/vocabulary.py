@@ -6,8 +6,9 @@ items' whole titles, and the pinyin keys of the words worth typing by sound.
 One SQLite file per committed state of a generation (vocabulary-<Whoosh TOC generation>.sqlite
 in its folder), written beside and renamed into place once complete, never changed after: the
 search side opens it read-only and immutable, so every serving worker reads it through the OS's
-page cache instead of holding a copy. A reindex reuses the previous file's titles and readings:
-only the titles of the items it changed are new."""
+page cache instead of holding a copy. A reindex copies the previous file and patches what it
+changed (counts, the pinyin keys of words whose count changed, titles), so its cost follows the
+change, not the archive; only the best completions of common prefixes are found again whole."""
 
 from __future__ import annotations
 
