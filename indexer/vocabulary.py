@@ -218,7 +218,7 @@ def _write(
         full, initials = known.get(word) or reading_keys(word)
         readings.append((word, _stored_keys(full, initials)))
         rows += _pinyin_rows(word, items, full, initials)
-    rows = sorted(set(rows))  # by key: the table's order, and what common prefixes need
+    rows = sorted(set(rows), key=_table_order)  # what common prefixes need
     tmp = _new_file(target)
     db = sqlite3.connect(tmp)
     try:
@@ -250,9 +250,8 @@ def _patch(target: Path, base: Path, words: dict[str, int], changes: TitleChange
         _patch_words(db, before, words)
         _patch_titles(db, changes)
         db.execute("DELETE FROM top")
-        rows = db.execute(
-            "SELECT key, reading, text, items, kind FROM entries"
-            " ORDER BY key, reading, text, items, kind"
+        rows = db.execute(  # in the table's order: no sorting
+            "SELECT key, reading, text, items, kind FROM entries ORDER BY key, reading, text, kind"
         ).fetchall()
         db.executemany("INSERT INTO top VALUES (?, ?, ?, ?, ?)", _heavy_prefixes(rows))
         db.commit()
@@ -327,6 +326,12 @@ def _patch_titles(db: sqlite3.Connection, changes: TitleChanges) -> None:
     )
     touched = {i: t for i, t in titles.items() if t.key in keys}
     db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", _title_rows(touched))
+
+
+def _table_order(row: Row) -> tuple[str, str, str, str]:
+    """The entries table's order (its primary key)."""
+    key, reading, text, _, kind = row
+    return key, reading, text, kind
 
 
 def _title_rows(titles: Mapping[str, Title]) -> list[Row]:
