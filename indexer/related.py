@@ -19,7 +19,7 @@ KEYWORDS = 8  # shown on a document page
 RELATED_WORDS = 25  # searched for related documents
 # Characters of a document read for its keywords and related documents: the head of a very
 # long item speaks for it, at a bounded cost per page.
-WORDS_SAMPLE = 50_000
+WORDS_SAMPLE = 20_000  # a long speech; its words cost 0.3 s at 50,000 (jieba, term look-ups)
 
 
 def word_weights(
