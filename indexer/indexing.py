@@ -24,7 +24,6 @@ from .vocabulary import Title, title_of
 from .whoosh_internals.writers import PICKLE_PROTOCOL, ParallelWriter, Writer
 
 Progress = Callable[[int], None]
-WRITER_LIMIT_MB = 2048
 
 
 @dataclass
@@ -123,11 +122,9 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
     report.generation = generation
     ix = storage(path).create_index(build_schema(build_pipeline(config)))
     if settings.procs > 1:
-        writer = ParallelWriter(
-            ix, procs=settings.procs, multisegment=True, limitmb=WRITER_LIMIT_MB
-        )
+        writer = ParallelWriter(ix, procs=settings.procs, multisegment=True)
     else:
-        writer = Writer(ix, limitmb=WRITER_LIMIT_MB)
+        writer = Writer(ix)
     titles: dict[str, Title | None] = {}
     try:
         for doc in reader.documents():
@@ -233,7 +230,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
             if old is not None and old[0] == fields["hash"]:
                 report.unchanged += 1
             else:
-                writer = writer or Writer(ix, limitmb=WRITER_LIMIT_MB)
+                writer = writer or Writer(ix)
                 writer.update_document(**fields)
                 titles[doc.id] = _title(fields)
                 if old is None:
@@ -253,7 +250,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
                     f"no document could be read from {', '.join(map(str, reader.paths))}: "
                     "refusing to delete the whole index (an unmounted or emptied corpus?)"
                 )
-            writer = writer or Writer(ix, limitmb=WRITER_LIMIT_MB)
+            writer = writer or Writer(ix)
             writer.delete_by_term("id", doc_id)
             titles[doc_id] = None
             report.deleted += 1

@@ -26,7 +26,7 @@ from whoosh.util.numeric import _length_byte_cache
 # than the rest of the block's writing (whoosh3 meant this, but overwrites its own check).
 COMPRESS_FROM = 64
 _LONGEST = 106374  # whoosh's length_to_byte: this length and longer are byte 255
-_NO_LENGTH = np.iinfo(np.int64).max
+_NO_LENGTH = np.iinfo(np.int32).max
 
 
 class FieldPostings:
@@ -166,16 +166,21 @@ class _Sorted:
         ranks = rank[np.frombuffer(postings.terms, dtype=np.uint32)]
         order = np.argsort(ranks, kind="stable")
         counts = np.bincount(ranks, minlength=len(self.texts))
-        starts = np.concatenate(([0], np.cumsum(counts)))
+        starts = np.concatenate(([0], np.cumsum(counts))).astype(np.int32)
         self.starts = starts.tolist()
         docs = self.docs = np.frombuffer(postings.docs, dtype=np.uint32)[order].astype(np.int32)
         weights = self.weights = np.frombuffer(postings.weights, dtype=np.float32)[order]
-        first = (np.arange(len(docs)) - np.repeat(starts[:-1], counts)) % limit == 0
+        within = np.arange(len(docs), dtype=np.int32) - np.repeat(starts[:-1], counts)
+        first = within % limit == 0
         self.gaps = docs.copy()  # a block's first id is stored whole, the rest as gaps
         self.gaps[1:] -= docs[:-1]
         self.gaps[first] = docs[first]
         blocks = np.flatnonzero(first)
-        long = np.asarray(lengths, dtype=np.int64)[docs] if lengths else np.zeros(len(docs))
+        long = (
+            np.asarray(lengths, dtype=np.int32)[docs]
+            if lengths
+            else np.zeros(len(docs), dtype=np.int32)
+        )
         shortest = np.where(long > 0, long, _NO_LENGTH)
         self.block_weight = np.maximum.reduceat(weights, blocks).tolist()
         self.block_sum = np.add.reduceat(weights.astype(np.float64), blocks).tolist()
@@ -227,7 +232,7 @@ def write_postings(
     postfile, table = fieldwriter._postfile, fieldwriter._tindex
     pack_info, dumps = W3TermInfo._struct.pack, pickle.dumps
     for fieldname in sorted(pool.fields):
-        postings = pool.fields[fieldname]
+        postings = pool.fields.pop(fieldname)  # freed once written: one field's copies at a time
         if not postings.numbers:  # values without terms: Whoosh starts no field either
             continue
         fieldwriter.start_field(fieldname, pool.schema[fieldname])
