@@ -153,7 +153,7 @@ def _markdown_html(text: str) -> str:
 def _html_block(html: str) -> str:
     """An HTML block of a Markdown text, as written unless a line of its text shows Markdown
     signs, as when a scraper runs a comment and Markdown together on one line
-    (`<!--begin-->**央视网消息**`, all HTML to CommonMark): then its text, such lines rendered."""
+    (`<!--begin-->**本台消息**`, all HTML to CommonMark): then its text, such lines rendered."""
     if not _MD_SIGNS.search(html):  # text shows no sign its HTML does not show
         return html
     block = _read(html, "html")

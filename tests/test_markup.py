@@ -21,13 +21,13 @@ from indexer.markup import FORMATS, Format, clean, clean_title, detect, document
 # Shaped like a scraped news item: an HTML comment around Markdown paragraphs.
 NEWS = (
     "<!--repaste.body.begin-->\n\n"
-    "**央视网消息**（新闻联播）：今天上午，滨江市举行义务植树活动，三百名志愿者参加。\n\n"
+    "**本台消息**（晚间新闻）：今天上午，滨江市举行义务植树活动，三百名志愿者参加。\n\n"
     "活动现场，志愿者们分组种下银杏和香樟。  \n\n"
     "**植树造林 绿化家园**\n\n"
     "据介绍，今年全市计划新增绿地两千亩。<!--repaste.body.end-->"
 )
 NEWS_TEXT = (
-    "央视网消息（新闻联播）：今天上午，滨江市举行义务植树活动，三百名志愿者参加。\n"
+    "本台消息（晚间新闻）：今天上午，滨江市举行义务植树活动，三百名志愿者参加。\n"
     "活动现场，志愿者们分组种下银杏和香樟。\n"
     "植树造林 绿化家园\n"
     "据介绍，今年全市计划新增绿地两千亩。"
@@ -41,16 +41,16 @@ def test_a_scraped_news_body_loses_its_comments_and_asterisks() -> None:
 
 
 def test_the_end_comment_on_its_own_line_and_the_begin_comment_alone() -> None:
-    body = "<!--repaste.body.begin-->**央视网消息**（新闻联播）：正文。\n\n<!--repaste.body.end-->"
-    assert clean(body) == "央视网消息（新闻联播）：正文。"
+    body = "<!--repaste.body.begin-->**本台消息**（晚间新闻）：正文。\n\n<!--repaste.body.end-->"
+    assert clean(body) == "本台消息（晚间新闻）：正文。"
     assert clean("<!--repaste.body.begin-->\n正文一段。") == "正文一段。"
 
 
 @pytest.mark.parametrize(
     ("text", "plain"),
     [
-        ("**央视网消息**（新闻联播）：正文", "央视网消息（新闻联播）：正文"),
-        ("**央视网消息**：正文", "央视网消息：正文"),
+        ("**本台消息**（晚间新闻）：正文", "本台消息（晚间新闻）：正文"),
+        ("**本台消息**：正文", "本台消息：正文"),
         # CommonMark alone keeps these asterisks: punctuation inside the marks, a letter outside
         ("**《晨报》**周刊刊登短文", "《晨报》周刊刊登短文"),
         ("城市**“绿色出行”**倡议", "城市“绿色出行”倡议"),
@@ -168,7 +168,7 @@ def test_malformed_html_is_cleaned_as_well_as_it_can_be(html: str) -> None:
     "text",
     [
         "全天7*24小时和5*8小时值守",  # lone asterisks as a multiplication sign
-        "王**和李**参加了会议",  # masked names
+        "王**和李**出席了座谈",  # masked names
         "手机号138****1234已登记",
         "x < 5 且 y > 3，a<b>c",  # comparisons, one thing that looks like a tag
         "参考文献[1](2019年版)第三章",  # a bracketed remark is not a link
@@ -199,7 +199,7 @@ def test_ordinary_text_is_left_byte_for_byte(text: str) -> None:
         ("正文 __加粗__ 文字", "markdown"),
         ("详见[报道](https://www.example.cn/a)", "markdown"),
         ("![图](/a.png)", "markdown"),
-        ("<!--x-->\n\n**央视网消息**（新闻联播）", "markdown"),
+        ("<!--x-->\n\n**本台消息**（晚间新闻）", "markdown"),
         ("正文<br>只有一个标签", "text"),
         ("报道称，攻击者注入了 <script>alert(1)</script> 和 <img src=x> 标签", "text"),
     ],
@@ -351,7 +351,7 @@ def test_the_loader_cleans_each_kind_of_file_into_a_real_index(build_index, tmp_
     def hits(q: str) -> list[dict]:
         return index.search(SearchRequest(q=q))["hits"]
 
-    found = hits("央视网消息")
+    found = hits("本台消息")
     assert {h["id"] for h in found} == {"news", "scraped"}
     assert all("*" not in " ".join(h["passages"]) + h["title"] for h in found)
     assert hits("repaste") == [] and hits("不该出现") == []
@@ -380,7 +380,7 @@ def test_a_reindex_compares_records_before_cleaning_and_cleans_what_changed(tmp_
     from indexer import Settings, sync
 
     records = [
-        {"id": f"m{n}", "title": f"**标题{n}**", "body": f"<!--begin-->**央视网消息**第{n}条。"}
+        {"id": f"m{n}", "title": f"**标题{n}**", "body": f"<!--begin-->**本台消息**第{n}条。"}
         for n in range(3)
     ]
     corpus = write_jsonl(tmp_path / "c.jsonl", records)
@@ -392,7 +392,7 @@ def test_a_reindex_compares_records_before_cleaning_and_cleans_what_changed(tmp_
     assert (report.unchanged, report.updated) == (2, 1)
     assert sync(settings, [corpus]).unchanged == 3  # and the next run finds nothing to do
     index = SearchIndex(settings)
-    for q, doc_id in (("央视网消息", "m0"), ("新华社消息", "m1"), ("标题2", "m2")):
+    for q, doc_id in (("本台消息", "m0"), ("新华社消息", "m1"), ("标题2", "m2")):
         hit = index.search(SearchRequest(q=q))["hits"][0]
         assert hit["id"] == doc_id
         assert "*" not in hit["passages"][0] + hit["title"] and "<!--" not in hit["passages"][0]
