@@ -30,7 +30,7 @@ from .limits import (
     PAGE_SIZE,
 )
 from .periods import PERIODS
-from .results import Concordance, SearchResult, Trend
+from .results import Completions, Concordance, Cooccurrence, SearchResult, Trend
 from .searcher import SearchIndex, SearchRequest
 from .settings import Settings
 from .snippets import Kind, Piece, as_html
@@ -331,7 +331,14 @@ def trend(index_dir, period, as_json, queries) -> None:
     result = trends.trend(
         SearchIndex(_settings(index_dir)), queries, SearchRequest(q=queries[0]), period
     )
-    click.echo(json.dumps(result, ensure_ascii=False) if as_json else _trend_table(result))
+    _answer(result, as_json, _trend_table)
+
+
+def _answer(result: Any, as_json: bool, human: Callable[[Any], str]) -> None:
+    """A study command's answer: one JSON object with --json, else its lines for a reader."""
+    text = json.dumps(result, ensure_ascii=False) if as_json else human(result)
+    if text:
+        click.echo(text)
 
 
 @cli.command()
@@ -341,18 +348,23 @@ def trend(index_dir, period, as_json, queries) -> None:
 @reports_errors
 def cooccur(index_dir, as_json, query) -> None:
     """The words most characteristic of the items QUERY finds, against the whole archive."""
-    result = cooccurring(SearchIndex(_settings(index_dir)), SearchRequest(q=query))
-    if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
-        return
-    click.echo(
+    _answer(
+        cooccurring(SearchIndex(_settings(index_dir)), SearchRequest(q=query)),
+        as_json,
+        _cooccur_table,
+    )
+
+
+def _cooccur_table(result: Cooccurrence) -> str:
+    lines = [
         f"{result['query']}: {'' if result['exact'] else 'about '}{result['items']:,} items "
         f"of {result['archive']:,}; word, items using it (of these / of all), G²"
-    )
-    for word in result["words"]:
-        click.echo(
-            f"  {word['word']:<10} {word['count']:>7,} {word['archive']:>7,} {word['score']:>10.1f}"
-        )
+    ]
+    lines += [
+        f"  {word['word']:<10} {word['count']:>7,} {word['archive']:>7,} {word['score']:>10.1f}"
+        for word in result["words"]
+    ]
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -362,13 +374,13 @@ def cooccur(index_dir, as_json, query) -> None:
 @reports_errors
 def suggest(index_dir, as_json, prefix) -> None:
     """Complete PREFIX (Han, or pinyin such as zhangy or hlw) from the index's vocabulary."""
-    answer = SearchIndex(_settings(index_dir)).suggest(prefix.strip())
-    if as_json:
-        click.echo(json.dumps(answer, ensure_ascii=False))
-        return
-    for completion in answer["completions"]:
-        kind = KIND_NAMES[completion["kind"]]
-        click.echo(f"{completion['text']}\t{completion['count']}\t{kind}")
+    _answer(SearchIndex(_settings(index_dir)).suggest(prefix.strip()), as_json, _completions)
+
+
+def _completions(answer: Completions) -> str:
+    return "\n".join(
+        f"{c['text']}\t{c['count']}\t{KIND_NAMES[c['kind']]}" for c in answer["completions"]
+    )
 
 
 # -- concordance and export (issue 15) ---------------------------------------------------------
@@ -415,10 +427,7 @@ def kwic(index_dir, width, sort, page, size, as_json, query) -> None:
     """Every occurrence of QUERY with its context, the term aligned in one column."""
     request = KwicRequest(_study_search(query), width=width, sort=sort, page=page, size=size)
     result = concordance(SearchIndex(_settings(index_dir)), request)
-    if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
-    else:
-        click.echo(_kwic_human(result, sys.stdout.isatty()))
+    _answer(result, as_json, functools.partial(_kwic_human, tty=sys.stdout.isatty()))
 
 
 @cli.command()
