@@ -18,7 +18,6 @@ from pathlib import Path
 import jieba
 from whoosh.analysis import Token, Tokenizer
 from whoosh.formats import Existence, Frequency
-from whoosh.system import pack_uint
 
 from .normalize import HAN_CLASS, Normalized, normalize
 from .segment import FastCut
@@ -348,6 +347,14 @@ class WhooshTokenizer(Tokenizer):
 Columns = tuple[list[str], list[int], list[float], bytes | None]
 
 
+def _as_values(columns: Columns, size: int) -> Iterator[tuple[str, int, float, bytes]]:
+    """Columns in Whoosh's form, (term, frequency, weight, value) per posting, for its own
+    writer (ours takes the columns)."""
+    texts, freqs, weights, joined = columns
+    for at, (text, freq, weight) in enumerate(zip(texts, freqs, weights, strict=True)):
+        yield text, freq, weight, joined[at * size : (at + 1) * size] if joined else b""
+
+
 class GramCounts(Frequency):
     """The postings format of the grams fields: frequencies counted from the pipeline's gram
     strings directly, not from a Whoosh Token per gram (most of a build's analysis time)."""
@@ -361,10 +368,7 @@ class GramCounts(Frequency):
         return list(counts), freqs, weights, struct.pack(f"!{len(freqs)}I", *freqs)
 
     def word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
-        """Whoosh's form, (term, frequency, weight, value) per posting, for its own writer."""
-        counts = build_pipeline(analyzer.config).gram_counts(value)
-        boost = self.field_boost
-        return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
+        return _as_values(self.word_columns(value, analyzer), self.fixed_value_size())
 
 
 class WordSet(Existence):
@@ -377,7 +381,4 @@ class WordSet(Existence):
         return words, [1] * len(words), [self.field_boost] * len(words), None
 
     def word_values(self, value, analyzer, **kwargs):  # type: ignore[no-untyped-def]
-        """Whoosh's form, (term, frequency, weight, value) per posting, for its own writer."""
-        words = build_pipeline(analyzer.config).word_counts(value)
-        boost = self.field_boost
-        return ((w, 1, boost, b"") for w in words)
+        return _as_values(self.word_columns(value, analyzer), 0)
