@@ -114,21 +114,14 @@ def build(ix: Any, folder: Path, changes: TitleChanges, *, whole: bool, base: Pa
     if target.exists():
         return target
     reused = base if base is not None and base.exists() else (older[-1] if older else None)
-    old = _Previous(reused)
-    try:
-        patch = not whole and old.usable and reused == base
-        if not patch:
-            titles = (
-                {i: t for i, t in changes.items() if t is not None} if whole else _stored_titles(ix)
-            )
-            known = old.readings()
-    finally:
-        old.close()
+    with contextlib.closing(_Previous(reused)) as old:
+        patch = reused is not None and reused == base and not whole and old.usable
+        known = {} if patch else old.readings()
     if patch:
-        assert base is not None
-        _patch(target, base, _words(ix), changes)
+        _patch(target, reused, _words(ix), changes)
     else:
-        _write(target, _words(ix), titles, known)
+        titles = {i: t for i, t in changes.items() if t is not None} if whole else None
+        _write(target, _words(ix), _stored_titles(ix) if titles is None else titles, known)
     for stale in [*older, *Path(folder).glob(".vocabulary-*.tmp")]:  # and a killed run's
         with contextlib.suppress(OSError):
             stale.unlink()
