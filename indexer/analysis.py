@@ -20,7 +20,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.formats import Existence, Frequency
 
 from .normalize import HAN_CLASS, Normalized, normalize
-from .segment import FastCut
+from .segment import FastCut, load_cutter, tokenizer
 
 # Bump when tokens or the schema change in a way that needs a reindex.
 ANALYZER_VERSION = "8"  # 8: a JSONL record fingerprinted by its line (rebuilt once)
@@ -88,7 +88,7 @@ def latin_words(
         yield piece + text[end], pos, offset, end + 1
 
 
-def inner_words(word: str, freq: Mapping[str, int]) -> Iterator[tuple[str, int, int]]:
+def inner_words(word: str, freq: Mapping[str, float | None]) -> Iterator[tuple[str, int, int]]:
     """(part, start, end) of the dictionary words inside a longer word (search mode: 中华 and
     人民 of 中华人民共和国), for the words field and the title's words alike."""
     for n in range(2, len(word)):
@@ -130,22 +130,17 @@ class Pipeline:
 
     @cached_property
     def segmenter(self) -> jieba.Tokenizer:
-        segmenter = jieba.Tokenizer()
-        segmenter.initialize()
-        if self.config.userdict:
-            with open(self.config.userdict, "rb") as handle:  # jieba leaves a path open
-                segmenter.load_userdict(handle)
-        return segmenter
+        """jieba itself, for what compares with it (the cutter reads its own cached table)."""
+        return tokenizer(self.config.userdict)
 
     @cached_property
     def cutter(self) -> FastCut:
         """jieba's cut of a Han run, faster: what indexing body words spends its time on."""
-        return FastCut(self.segmenter)
+        return load_cutter(self.config.userdict)
 
     def warm_up(self) -> None:
-        """Load the dictionary and the cutter's table now, so the first query or document
-        does not pay for them, and server processes forked after this share them."""
-        self.segmenter.initialize()
+        """Load the cutter's table now, so the first query or document does not pay for it,
+        and server processes forked after this share it."""
         self.cutter  # noqa: B018 (built on first use)
 
     @cached_property
@@ -173,12 +168,12 @@ class Pipeline:
     def is_word(self, text: str) -> bool:
         """Is text a word of the dictionary (jieba's, or the user dictionary)? Only such words
         can be told apart from two neighbouring words; names jieba guesses cannot."""
-        return len(text) > 1 and bool(self.segmenter.FREQ.get(text))
+        return len(text) > 1 and self.cutter.is_word(text)
 
     def _cut_run(self, run: str) -> tuple[tuple[str, int, int], ...]:
         """(word, start, end) of a Han run: its jieba words of two or more characters and the
         dictionary words inside the longer ones (search mode)."""
-        freq = self.segmenter.FREQ
+        freq = self.cutter.table
         found: list[tuple[str, int, int]] = []
         start = 0
         for word in self.cutter.cut(run):
@@ -234,7 +229,7 @@ class Pipeline:
 
     def _words(self, text: str) -> Iterator[tuple[str, int, int, int]]:
         """Words (jieba search mode for Han, Latin/numbers kept whole) with positions."""
-        freq = self.segmenter.FREQ
+        freq = self.cutter.table
         pos = 0
         for kind, piece, offset in self.pieces(text):
             if kind == "alnum":
