@@ -210,6 +210,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
     ix = store.open(generation)
     folder = store.path(generation)
     base = vocabulary.path_for(folder, ix.latest_generation())
+    segments = vocabulary.segments_of(ix)  # what base counted words from
     titles: dict[str, Title | None] = {}
     existing = _existing(ix)
     reader.known = {doc_id: content_hash for doc_id, (content_hash, _) in existing.items()}
@@ -230,7 +231,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
             if old is not None and old[0] == fields["hash"]:
                 report.unchanged += 1
             else:
-                writer = writer or Writer(ix)
+                writer = writer or Writer(ix, counted="words")
                 writer.update_document(**fields)
                 titles[doc.id] = _title(fields)
                 if old is None:
@@ -250,7 +251,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
                     f"no document could be read from {', '.join(map(str, reader.paths))}: "
                     "refusing to delete the whole index (an unmounted or emptied corpus?)"
                 )
-            writer = writer or Writer(ix)
+            writer = writer or Writer(ix, counted="words")
             writer.delete_by_term("id", doc_id)
             titles[doc_id] = None
             report.deleted += 1
@@ -264,4 +265,5 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
                 writer.cancel()
         raise
     report.documents = ix.doc_count()
-    vocabulary.build(ix, folder, titles, whole=False, base=base)  # at once when nothing changed
+    counted = vocabulary.Counted(segments, writer.merged_frequencies) if writer else None
+    vocabulary.build(ix, folder, titles, whole=False, base=base, counted=counted)

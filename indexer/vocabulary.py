@@ -51,14 +51,16 @@ CREATE TABLE entries (key TEXT NOT NULL, reading TEXT NOT NULL, text TEXT NOT NU
                       items INTEGER NOT NULL, kind TEXT NOT NULL,
                       PRIMARY KEY (key, reading, text, kind)) WITHOUT ROWID;
 CREATE TABLE top (prefix TEXT NOT NULL, rank INTEGER NOT NULL, text TEXT NOT NULL,
-                  items INTEGER NOT NULL, kind TEXT NOT NULL,
-                  PRIMARY KEY (prefix, rank)) WITHOUT ROWID;
+                  items INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
+                  reading TEXT NOT NULL, PRIMARY KEY (prefix, rank)) WITHOUT ROWID;
 CREATE TABLE titles (id TEXT PRIMARY KEY, title TEXT NOT NULL, key TEXT NOT NULL)
                      WITHOUT ROWID;
 CREATE TABLE readings (word TEXT PRIMARY KEY, keys TEXT NOT NULL) WITHOUT ROWID;
 """
-# readings: each word read as pinyin with its keys, "zhangyu zhanghu|zy", for the next build
-# to reuse (one row a word reads back faster than the entries' row a key)
+# top: a heavy prefix's best entries, with their key and reading so that a reindex can tell
+# where a changed entry stands against them. readings: each word read as pinyin with its keys,
+# "zhangyu zhanghu|zy", for the next build to reuse (one row a word reads back faster than the
+# entries' row a key)
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,37 @@ def title_of(title: str, norm_title: str) -> Title:
 # -- building ------------------------------------------------------------------------------
 
 
-def build(ix: Any, folder: Path, changes: TitleChanges, *, whole: bool, base: Path | None) -> Path:
+@dataclass(frozen=True)
+class Counted:
+    """What a reindex's base vocabulary counted words from: the segments live when it was
+    written, and the words' document frequencies in those the run's commit merged away since;
+    the counts after the run are those plus the new segments' terms, less the merged ones."""
+
+    segments: frozenset[str]
+    merged: Mapping[str, int]
+
+
+def segments_of(ix: Any) -> frozenset[str]:
+    """The ids of the segments ix's latest commit holds."""
+    with ix.reader() as reader:
+        return frozenset(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers())
+
+
+def build(
+    ix: Any,
+    folder: Path,
+    changes: TitleChanges,
+    *,
+    whole: bool,
+    base: Path | None,
+    counted: Counted | None = None,
+) -> Path:
     """Write the vocabulary of ix's latest commit into folder (unless it is there already) and
     remove the older ones. whole: changes holds every title (a full build); otherwise base, the
-    vocabulary of the state the run started from, is copied and patched with what changed
-    (without it, everything is written again and titles are read from the index, the slow way,
-    readings reused from the folder's newest file)."""
+    vocabulary of the state the run started from, is copied and patched with what changed,
+    its word counts moved by the segments the run wrote and merged when counted says which
+    (else read again from every segment). Without base, everything is written again and titles
+    are read from the index, the slow way, readings reused from the folder's newest file."""
     target = path_for(folder, ix.latest_generation())
     older = [p for _, p in files(folder) if p != target]
     if target.exists():
@@ -118,7 +145,7 @@ def build(ix: Any, folder: Path, changes: TitleChanges, *, whole: bool, base: Pa
         patch = reused is not None and reused == base and not whole and old.usable
         known = {} if patch else old.readings()
     if patch:
-        _patch(target, reused, _words(ix), changes)
+        _patch(target, reused, _WordCounts(ix, counted), changes)
     else:
         titles = {i: t for i, t in changes.items() if t is not None} if whole else None
         _write(target, _words(ix), _stored_titles(ix) if titles is None else titles, known)
@@ -138,6 +165,7 @@ class _Previous:
                 db = _read_only(path)
                 try:
                     db.execute("SELECT 1 FROM titles, readings LIMIT 1").fetchall()
+                    db.execute("SELECT key, reading FROM top LIMIT 1").fetchall()
                 except sqlite3.Error:
                     db.close()
                     raise
@@ -171,16 +199,56 @@ def _stored_titles(ix: Any) -> dict[str, Title]:
         }
 
 
-def _words(ix: Any) -> dict[str, int]:
+def _words(ix: Any, skip: frozenset[str] = frozenset()) -> dict[str, int]:
     """The words field's words (jieba's, Han) of 2+ characters with the items holding them:
-    Whoosh's term statistics summed over segments (an item deleted since its segment was
-    written still counts until a merge drops it)."""
+    Whoosh's term statistics summed over segments, but those skip names (an item deleted
+    since its segment was written still counts until a merge drops it)."""
     counts: dict[str, int] = {}
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
+            if leaf.segment().segment_id() in skip:
+                continue
             for term, items in doc_frequencies(leaf, "words"):
                 counts[term] = counts.get(term, 0) + items
-    return {t: n for t, n in counts.items() if len(t) > 1 and HAN_RUN.match(t)}
+    return {t: n for t, n in counts.items() if _counted(t)}
+
+
+def _counted(term: str) -> bool:
+    """Is a term of the words field a word the vocabulary holds?"""
+    return len(term) > 1 and HAN_RUN.match(term) is not None
+
+
+class _WordCounts:
+    """The words whose count a reindex changed, with their counts before and after, read from
+    the segments it wrote (and merged) when that is known, else from all of them."""
+
+    def __init__(self, ix: Any, counted: Counted | None) -> None:
+        self.ix = ix
+        self.counted = counted
+
+    def changed(self, db: sqlite3.Connection) -> tuple[dict[str, int], dict[str, int]]:
+        """(before, after) of the words whose count changed (after 0: gone), db the base."""
+        if self.counted is not None:
+            delta = _words(self.ix, skip=self.counted.segments)
+            for term, items in self.counted.merged.items():
+                if _counted(term):
+                    delta[term] = delta.get(term, 0) - items
+            before = dict(
+                db.execute(
+                    "SELECT text, items FROM entries WHERE key IN"
+                    " (SELECT value FROM json_each(?)) AND reading = '' AND kind = 'word'",
+                    (json.dumps(list(delta), ensure_ascii=False),),
+                )
+            )
+            after = {w: before.get(w, 0) + n for w, n in delta.items() if n}
+            if all(n >= 0 for n in after.values()):
+                return before, after
+            # the base did not count what the run says it did: count again from every segment
+        before = dict(db.execute("SELECT text, items FROM entries WHERE kind = 'word'"))
+        now = _words(self.ix)
+        words = before.keys() | now.keys()
+        after = {w: now.get(w, 0) for w in words if before.get(w) != now.get(w)}
+        return before, after
 
 
 def _pinyin_worthy(word: str, items: int) -> bool:
@@ -217,7 +285,7 @@ def _write(
     try:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
         db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", rows)
-        db.executemany("INSERT INTO top VALUES (?, ?, ?, ?, ?)", _heavy_prefixes(rows))
+        db.executemany("INSERT INTO top VALUES (?, ?, ?, ?, ?, ?, ?)", _heavy_prefixes(rows))
         db.executemany(
             "INSERT INTO titles VALUES (?, ?, ?)",
             ((doc_id, t.text, t.key) for doc_id, t in titles.items()),
@@ -229,34 +297,32 @@ def _write(
     _place(tmp, target)
 
 
-def _patch(target: Path, base: Path, words: dict[str, int], changes: TitleChanges) -> None:
+def _patch(target: Path, base: Path, words: _WordCounts, changes: TitleChanges) -> None:
     """Write target as a copy of base changed where the run changed it: the counts of words
     and titles, the pinyin keys of the words whose count changed, the changed titles, and the
-    best completions of heavy prefixes found again from all entries (the same file _write
-    would write; a nightly run changes a few thousand of 300,000 entries)."""
+    best completions of the heavy prefixes those changes reach (the same file _write would
+    write; a nightly run changes a few thousand of 300,000 entries)."""
     tmp = _new_file(target)
     shutil.copyfile(base, tmp)
     db = sqlite3.connect(tmp)
     try:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-        before = dict(db.execute("SELECT text, items FROM entries WHERE kind = 'word'"))
-        _patch_words(db, before, words)
-        _patch_titles(db, changes)
-        db.execute("DELETE FROM top")
-        rows = db.execute(  # in the table's order: no sorting
-            "SELECT key, reading, text, items, kind FROM entries ORDER BY key, reading, text, kind"
-        ).fetchall()
-        db.executemany("INSERT INTO top VALUES (?, ?, ?, ?, ?)", _heavy_prefixes(rows))
+        removed, added = _patch_words(db, *words.changed(db))
+        title_removed, title_added = _patch_titles(db, changes)
+        _patch_top(db, {*removed, *title_removed}, {*added, *title_added})
         db.commit()
     finally:
         db.close()
     _place(tmp, target)
 
 
-def _patch_words(db: sqlite3.Connection, before: dict[str, int], after: dict[str, int]) -> None:
-    """The word entries whose count changed, and their pinyin keys and readings."""
-    gone = [w for w in before if w not in after]
-    changed = {w: n for w, n in after.items() if before.get(w) != n}
+def _patch_words(
+    db: sqlite3.Connection, before: dict[str, int], after: dict[str, int]
+) -> tuple[list[Row], list[Row]]:
+    """The word entries whose count changed (after: their new counts, 0 for a word gone), and
+    their pinyin keys and readings; returns the entries removed and added."""
+    gone = [w for w, n in after.items() if n == 0]
+    changed = {w: n for w, n in after.items() if n}
     db.executemany(
         "DELETE FROM entries WHERE key = ? AND reading = '' AND text = ? AND kind = 'word'",
         ((w, w) for w in gone),
@@ -265,7 +331,7 @@ def _patch_words(db: sqlite3.Connection, before: dict[str, int], after: dict[str
         "INSERT OR REPLACE INTO entries VALUES (?, '', ?, ?, 'word')",
         ((w, w, n) for w, n in changed.items()),
     )
-    touched = [*gone, *changed]
+    touched = list(after)
     stored = dict(
         db.execute(
             "SELECT word, keys FROM readings WHERE word IN (SELECT value FROM json_each(?))",
@@ -291,12 +357,16 @@ def _patch_words(db: sqlite3.Connection, before: dict[str, int], after: dict[str
     db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", added)
     db.executemany("DELETE FROM readings WHERE word = ?", ((w,) for w in stored))
     db.executemany("INSERT INTO readings VALUES (?, ?)", readings)
+    dropped += [(w, "", w, before[w], "word") for w in after if w in before]
+    added += [(w, "", w, n, "word") for w, n in changed.items()]
+    return dropped, added
 
 
-def _patch_titles(db: sqlite3.Connection, changes: TitleChanges) -> None:
-    """The changed titles, and the title entries of every key they leave or join."""
+def _patch_titles(db: sqlite3.Connection, changes: TitleChanges) -> tuple[list[Row], list[Row]]:
+    """The changed titles, and the title entries of every key they leave or join; returns the
+    entries removed and added."""
     if not changes:
-        return
+        return [], []
     titles = {
         i: Title(text, key) for i, text, key in db.execute("SELECT id, title, key FROM titles")
     }
@@ -313,12 +383,141 @@ def _patch_titles(db: sqlite3.Connection, changes: TitleChanges) -> None:
         "INSERT INTO titles VALUES (?, ?, ?)",
         ((i, t.text, t.key) for i, t in changes.items() if t is not None),
     )
+    removed = db.execute(
+        "SELECT key, reading, text, items, kind FROM entries WHERE key IN"
+        " (SELECT value FROM json_each(?)) AND reading = '' AND kind = 'title'",
+        (json.dumps(list(keys), ensure_ascii=False),),
+    ).fetchall()
     db.executemany(
         "DELETE FROM entries WHERE key = ? AND reading = '' AND kind = 'title'",
         ((key,) for key in keys),
     )
-    touched = {i: t for i, t in titles.items() if t.key in keys}
-    db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", _title_rows(touched))
+    added = _title_rows({i: t for i, t in titles.items() if t.key in keys})
+    db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", added)
+    return removed, added
+
+
+def _patch_top(db: sqlite3.Connection, removed: set[Row], added: set[Row]) -> None:
+    """The best completions of the heavy prefixes that entries removed or added reach. A
+    prefix's best stay as stored, or are merged with the added entries, when no entry that
+    stood as high as its last best was removed for a worse one; else they are found again from
+    its entries, as are those of a prefix that becomes heavy; a prefix that stops being heavy
+    loses them (see _heavy_prefixes: heavy means more than SCAN_ROWS entries start with it)."""
+    removed, added = removed - added, added - removed  # an entry written again unchanged
+    replaced = {_entry_id(row): row for row in added}
+    gone = {_entry_id(row) for row in removed}
+    stored: dict[str, list[Row]] = {}
+    for prefix, key, reading, text, items, kind in db.execute(
+        "SELECT prefix, key, reading, text, items, kind FROM top ORDER BY prefix, rank"
+    ):
+        stored.setdefault(prefix, []).append((key, reading, text, items, kind))
+    # (entry, 0 removed / 1 added, how it changes the count of entries under its prefixes)
+    pending = [(row, 0, 0 if _entry_id(row) in replaced else -1) for row in removed]
+    pending += [(row, 1, 0 if _entry_id(row) in gone else 1) for row in added]
+    length = 1
+    while pending and length <= LONGEST_PREFIX:  # prefixes one length at a time
+        reach: dict[str, tuple[list[Row], list[Row]]] = {}  # prefix -> its removed and added
+        grown: dict[str, int] = {}
+        for row, at, step in pending:
+            prefix = row[0][:length]
+            reach.setdefault(prefix, ([], []))[at].append(row)
+            grown[prefix] = grown.get(prefix, 0) + step
+        heavy: set[str] = set()  # after the run; no longer prefix of another can be heavy
+        for prefix, (lost, gained) in reach.items():
+            best = stored.get(prefix)
+            if best is None:
+                fresh = (
+                    _best_of(db, prefix)
+                    if grown[prefix] > 0 and _count(db, prefix) > SCAN_ROWS
+                    else None
+                )
+            elif grown[prefix] < 0 and _count(db, prefix) <= SCAN_ROWS:
+                fresh = []
+            else:
+                fresh = _merged_best(best, lost, gained, replaced)
+                if fresh is None:
+                    fresh = _best_of(db, prefix)
+            if fresh or (best and fresh is None):
+                heavy.add(prefix)
+            if fresh is None or fresh == best:
+                continue
+            if not fresh:  # and neither is any longer prefix
+                db.execute(
+                    "DELETE FROM top WHERE prefix >= ? AND prefix < ?",
+                    (prefix, prefix + "\U0010ffff"),
+                )
+                continue
+            db.execute("DELETE FROM top WHERE prefix = ?", (prefix,))
+            db.executemany(
+                "INSERT INTO top VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (prefix, place, text, items, kind, key, reading)
+                    for place, (key, reading, text, items, kind) in enumerate(fresh)
+                ),
+            )
+        length += 1
+        pending = [c for c in pending if len(c[0][0]) >= length and c[0][0][: length - 1] in heavy]
+
+
+def _merged_best(
+    best: list[Row], lost: list[Row], gained: list[Row], replaced: dict[tuple, Row]
+) -> list[Row] | None:
+    """A heavy prefix's best after its entries lost and gained rows, from its stored best and
+    the gained rows alone; None when that cannot tell (an entry at least as good as the last
+    best was removed and not replaced by a better one: the next best may be any entry)."""
+    if len(best) < COMPLETIONS:
+        return None
+    last = _rank_key(best[-1])
+    for row in lost:
+        if _rank_key(row) <= last:
+            again = replaced.get(_entry_id(row))
+            if again is None or _rank_key(again) > _rank_key(row):
+                return None
+    candidates = {_entry_id(row): replaced.get(_entry_id(row), row) for row in best}
+    candidates.update((_entry_id(row), row) for row in gained if _rank_key(row) <= last)
+    return _distinct_rows(sorted(candidates.values(), key=_rank_key))
+
+
+def _best_of(db: sqlite3.Connection, prefix: str) -> list[Row]:
+    """A prefix's best entries found from all entries that start with it."""
+    rows = db.execute(
+        "SELECT key, reading, text, items, kind FROM entries WHERE key >= ? AND key < ?",
+        (prefix, prefix + "\U0010ffff"),
+    ).fetchall()
+    return _distinct_rows(sorted(rows, key=_rank_key))
+
+
+def _count(db: sqlite3.Connection, prefix: str) -> int:
+    return db.execute(
+        "SELECT count(*) FROM entries WHERE key >= ? AND key < ?",
+        (prefix, prefix + "\U0010ffff"),
+    ).fetchone()[0]
+
+
+def _entry_id(row: Row) -> tuple[str, str, str, str]:
+    """An entry's primary key: what identifies it across versions."""
+    key, reading, text, _, kind = row
+    return key, reading, text, kind
+
+
+def _rank_key(row: Row) -> tuple[int, int, int, str, str, str, str]:
+    """Where an entry stands among a prefix's: the most items first, then by kind, shorter
+    texts first, then in the table's order (as _heavy_prefixes and Vocabulary.complete rank)."""
+    key, reading, text, items, kind = row
+    return -items, KINDS.index(kind), len(text), key, reading, text, kind
+
+
+def _distinct_rows(rows: Iterable[Row]) -> list[Row]:
+    """The first row of each text, COMPLETIONS of them at most, in the given order."""
+    seen: set[str] = set()
+    found: list[Row] = []
+    for row in rows:
+        if row[2] not in seen:
+            seen.add(row[2])
+            found.append(row)
+            if len(found) == COMPLETIONS:
+                break
+    return found
 
 
 def _table_order(row: Row) -> tuple[str, str, str, str]:
@@ -369,12 +568,10 @@ def _place(tmp: Path, target: Path) -> None:
     fsync_path(target.parent)
 
 
-def _heavy_prefixes(
-    rows: list[tuple[str, str, str, int, str]],
-) -> Iterator[tuple[str, int, str, int, str]]:
-    """(prefix, rank, text, items, kind) of the best completions of every prefix that more
-    than SCAN_ROWS entries start with, rows sorted by key: the entries of a prefix are a run
-    of rows, whose runs of one more character are found by bisection, and whose best are
+def _heavy_prefixes(rows: list[Row]) -> Iterator[tuple[str, int, str, int, str, str, str]]:
+    """(prefix, rank, text, items, kind, key, reading) of the best completions of every prefix
+    that more than SCAN_ROWS entries start with, rows sorted by key: the entries of a prefix are
+    a run of rows, whose runs of one more character are found by bisection, and whose best are
     found by a partial sort of their ranks."""
     keys = [row[0] for row in rows]
     order = np.lexsort(  # stable: ties keep the rows' order, as Vocabulary.complete does
@@ -392,8 +589,8 @@ def _heavy_prefixes(
         if high - low <= SCAN_ROWS:
             continue
         if prefix:
-            for place, entry in enumerate(_best(rows, rank, low, high)):
-                yield prefix, place, entry.text, entry.items, entry.kind
+            for place, (key, reading, text, items, kind) in enumerate(_best(rows, rank, low, high)):
+                yield prefix, place, text, items, kind, key, reading
         if len(prefix) >= LONGEST_PREFIX:
             continue
         at = bisect.bisect_right(keys, prefix, low, high)  # past the key equal to prefix
@@ -404,25 +601,17 @@ def _heavy_prefixes(
             at = end
 
 
-def _best(
-    rows: list[tuple[str, str, str, int, str]], rank: np.ndarray, low: int, high: int
-) -> list[Entry]:
-    """The best COMPLETIONS distinct texts of rows low..high: from the few best ranked rows
-    when they hold enough (a word has several pinyin keys), else from all of them."""
+def _best(rows: list[Row], rank: np.ndarray, low: int, high: int) -> list[Row]:
+    """The best rows of COMPLETIONS distinct texts of rows low..high: from the few best ranked
+    rows when they hold enough (a word has several pinyin keys), else from all of them."""
     ranks = rank[low:high]
     wanted = 4 * COMPLETIONS
     if len(ranks) > wanted:
         chosen = np.argpartition(ranks, wanted)[:wanted]
-        found = _distinct(_texts(rows, chosen[np.argsort(ranks[chosen])] + low), COMPLETIONS)
+        found = _distinct_rows(rows[i] for i in (chosen[np.argsort(ranks[chosen])] + low).tolist())
         if len(found) == COMPLETIONS:
             return found
-    return _distinct(_texts(rows, np.argsort(ranks) + low), COMPLETIONS)
-
-
-def _texts(
-    rows: list[tuple[str, str, str, int, str]], at: np.ndarray
-) -> Iterator[tuple[str, int, str]]:
-    return ((rows[i][2], rows[i][3], rows[i][4]) for i in at.tolist())
+    return _distinct_rows(rows[i] for i in (np.argsort(ranks) + low).tolist())
 
 
 # -- reading -------------------------------------------------------------------------------

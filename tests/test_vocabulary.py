@@ -6,15 +6,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from conftest import index_records, write_jsonl
+from hypothesis import given
+from hypothesis import settings as run_settings
+from hypothesis import strategies as st
 from test_pinyin import records as pinyin_records
 
-from indexer import SearchIndex, Settings, sync
+from indexer import SearchIndex, Settings, sync, vocabulary
 from indexer.errors import QueryError
 from indexer.store import IndexStore
-from indexer.vocabulary import SCAN_ROWS, files
+from indexer.vocabulary import SCAN_ROWS, Row, files
 
 # Titles of one family, so that a prefix is shared by more entries than a look-up may scan.
 FAMILY = SCAN_ROWS + 40
@@ -216,3 +220,57 @@ def test_a_patched_vocabulary_is_what_a_whole_write_gives(
     patched.unlink()  # the next run, with nothing to index, writes it whole from the index
     assert sync(settings, [feed]).unchanged == len(changed)
     assert _tables(vocabulary_file(settings)) == tables
+
+
+def _top_of(rows: set[Row]) -> list[tuple]:
+    return sorted(vocabulary._heavy_prefixes(sorted(rows, key=vocabulary._table_order)))
+
+
+# Entries over a small alphabet, so that prefixes are shared by many of them (heavy past a few
+# entries in this test), and counts from a small range, so that ties on the count are decided
+# by kind, length and the table's order.
+_ENTRY = st.tuples(
+    st.text(alphabet="ab", min_size=1, max_size=6),
+    st.sampled_from(["", "f", "i"]),
+    st.text(alphabet="甲乙丙丁", min_size=1, max_size=3),
+    st.integers(min_value=1, max_value=5),
+    st.sampled_from(vocabulary.KINDS),
+)
+
+
+@run_settings(max_examples=150, deadline=None)
+@given(
+    base=st.lists(_ENTRY, min_size=10, max_size=120),
+    dropped=st.lists(st.integers(min_value=0), max_size=30),
+    recounted=st.lists(st.tuples(st.integers(min_value=0), st.integers(1, 5)), max_size=30),
+    new=st.lists(_ENTRY, max_size=40),
+)
+def test_patched_best_completions_are_those_found_from_all_entries(
+    base: list[Row], dropped: list[int], recounted: list[tuple[int, int]], new: list[Row]
+) -> None:
+    """_patch_top, told what a run removed and added, leaves every heavy prefix's best as
+    _heavy_prefixes finds them from all entries: prefixes that become heavy or stop being,
+    best entries removed, counts up and down, ties (heavy past 6 entries here, prefixes of at
+    most 3 characters, so that a few dozen entries hold all cases)."""
+    rows = {vocabulary._entry_id(r): r for r in base}
+    before = set(rows.values())
+    ids = sorted(rows)
+    for at in dropped:
+        rows.pop(ids[at % len(ids)], None)
+    for at, items in recounted:
+        if (entry_id := ids[at % len(ids)]) in rows:
+            key, reading, text, _, kind = rows[entry_id]
+            rows[entry_id] = (key, reading, text, items, kind)
+    for row in new:
+        rows.setdefault(vocabulary._entry_id(row), row)
+    after = set(rows.values())
+    with (
+        patch.object(vocabulary, "SCAN_ROWS", 6),
+        patch.object(vocabulary, "LONGEST_PREFIX", 3),
+        sqlite3.connect(":memory:") as db,
+    ):
+        db.executescript(vocabulary._SCHEMA)
+        db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?)", after)
+        db.executemany("INSERT INTO top VALUES (?, ?, ?, ?, ?, ?, ?)", _top_of(before))
+        vocabulary._patch_top(db, before - after, after - before)
+        assert sorted(db.execute("SELECT * FROM top")) == _top_of(after)

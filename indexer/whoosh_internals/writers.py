@@ -12,12 +12,13 @@ from typing import Any
 
 from whoosh import multiproc
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.reading import SegmentReader
 from whoosh.util import random_name
 from whoosh.writing import IndexingError, SegmentWriter
 
 from ..errors import IndexWriteError
 from ..processes import die_with_parent
-from . import stored_lengths
+from . import doc_frequencies, stored_lengths
 from .postings import TermPool, write_postings
 
 PICKLE_PROTOCOL = 2  # what MpWriter hands its writer processes
@@ -45,12 +46,18 @@ class Lengths:
 
 class Writer(SegmentWriter):
     """Whoosh's segment writer with its postings gathered and written by .postings (TermPool,
-    write_postings); exact=True writes them byte for byte as Whoosh would (for comparison)."""
+    write_postings); exact=True writes them byte for byte as Whoosh would (for comparison).
+    counted: a field whose terms' document frequencies in the segments the commit merges away
+    are noted (merged_frequencies), since their files are gone once it is done."""
 
-    def __init__(self, ix: Any, exact: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, ix: Any, exact: bool = False, counted: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(ix, **kwargs)
         self.pool = TermPool(self.schema)
         self.exact = exact
+        self.counted = counted
+        self.merged_frequencies: dict[str, int] = {}
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document for the kinds of field this schema has (no spelling or
@@ -84,6 +91,22 @@ class Writer(SegmentWriter):
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
+
+    def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> list[Any]:
+        """SegmentWriter's, noting the counted field's frequencies in the segments merged."""
+        before = list(self.segments)
+        kept = super()._merge_segments(mergetype, optimize, merge)
+        staying = {segment.segment_id() for segment in kept}
+        for segment in before:
+            if self.counted and segment.segment_id() not in staying:
+                reader = SegmentReader(self.storage, self.schema, segment)
+                try:
+                    counts = self.merged_frequencies
+                    for term, items in doc_frequencies(reader, self.counted):
+                        counts[term] = counts.get(term, 0) + items
+                finally:
+                    reader.close()
+        return kept
 
     def _flush_segment(self) -> None:  # whoosh.writing.SegmentWriter's, but for TermPool
         self.perdocwriter.close()
