@@ -261,6 +261,9 @@ def _pinyin_worthy(word: str, items: int) -> bool:
 
 
 Row = tuple[str, str, str, int, str]  # an entry: key, reading, text, items, kind
+# An entry a run changed: its key, its version before and after (None: not there), and how it
+# changes the number of entries under the key's prefixes.
+_Change = tuple[str, Row | None, Row | None, int]
 
 
 def _write(
@@ -402,79 +405,89 @@ def _patch_top(db: sqlite3.Connection, removed: set[Row], added: set[Row]) -> No
     prefix's best stay as stored, or are merged with the added entries, when no entry that
     stood as high as its last best was removed for a worse one; else they are found again from
     its entries, as are those of a prefix that becomes heavy; a prefix that stops being heavy
-    loses them (see _heavy_prefixes: heavy means more than SCAN_ROWS entries start with it)."""
-    removed, added = removed - added, added - removed  # an entry written again unchanged
-    replaced = {_entry_id(row): row for row in added}
-    gone = {_entry_id(row) for row in removed}
+    loses them (see _heavy_prefixes: heavy means more than SCAN_ROWS entries start with it).
+    The changed entries sorted by key, a prefix's are a run of them, found by bisection."""
+    versions: dict[tuple[str, str, str, str], list[Row | None]] = {}
+    for row in removed - added:  # an entry written again unchanged is no change
+        versions[_entry_id(row)] = [row, None]
+    for row in added - removed:
+        versions.setdefault(_entry_id(row), [None, None])[1] = row
+    changes: list[_Change] = sorted(
+        (
+            ((old or new)[0], old, new, (new is not None) - (old is not None))  # type: ignore[index]
+            for old, new in versions.values()
+        ),
+        key=lambda change: change[0],
+    )
+    keys = [change[0] for change in changes]
+    grown = np.cumsum([0, *(step for _, _, _, step in changes)])
+    most = np.array([max(old[3] if old else 0, new[3] if new else 0) for _, old, new, _ in changes])
     stored: dict[str, list[Row]] = {}
     for prefix, key, reading, text, items, kind in db.execute(
         "SELECT prefix, key, reading, text, items, kind FROM top ORDER BY prefix, rank"
     ):
         stored.setdefault(prefix, []).append((key, reading, text, items, kind))
-    # (entry, 0 removed / 1 added, how it changes the count of entries under its prefixes)
-    pending = [(row, 0, 0 if _entry_id(row) in replaced else -1) for row in removed]
-    pending += [(row, 1, 0 if _entry_id(row) in gone else 1) for row in added]
-    length = 1
-    while pending and length <= LONGEST_PREFIX:  # prefixes one length at a time
-        reach: dict[str, tuple[list[Row], list[Row]]] = {}  # prefix -> its removed and added
-        grown: dict[str, int] = {}
-        for row, at, step in pending:
-            prefix = row[0][:length]
-            reach.setdefault(prefix, ([], []))[at].append(row)
-            grown[prefix] = grown.get(prefix, 0) + step
-        heavy: set[str] = set()  # after the run; no longer prefix of another can be heavy
-        for prefix, (lost, gained) in reach.items():
-            best = stored.get(prefix)
-            if best is None:
-                fresh = (
-                    _best_of(db, prefix)
-                    if grown[prefix] > 0 and _count(db, prefix) > SCAN_ROWS
-                    else None
-                )
-            elif grown[prefix] < 0 and _count(db, prefix) <= SCAN_ROWS:
-                fresh = []
-            else:
-                fresh = _merged_best(best, lost, gained, replaced)
-                if fresh is None:
-                    fresh = _best_of(db, prefix)
-            if fresh or (best and fresh is None):
-                heavy.add(prefix)
-            if fresh is None or fresh == best:
+
+    def span(prefix: str) -> tuple[int, int]:
+        low = bisect.bisect_left(keys, prefix)
+        return low, bisect.bisect_left(keys, prefix + "\U0010ffff", low)
+
+    fresh: dict[str, list[Row]] = {}  # prefix -> its best now ([]: no longer heavy)
+    for prefix, best in sorted(stored.items()):  # a prefix before the longer ones
+        low, high = span(prefix)
+        if any(fresh.get(prefix[:n]) == [] for n in range(1, len(prefix))):
+            fresh[prefix] = []  # under a prefix no longer heavy
+        elif low == high:
+            continue
+        elif grown[high] < grown[low] and _count(db, prefix) <= SCAN_ROWS:
+            fresh[prefix] = []
+        else:
+            near = (low + np.flatnonzero(most[low:high] >= best[-1][3])).tolist()
+            found = _merged_best(best, [changes[at] for at in near])
+            fresh[prefix] = _best_of(db, prefix) if found is None else found
+    heavy: dict[str, bool] = {}  # prefixes not heavy before that new entries start
+    for key, _, _, step in changes:
+        for n in range(1, min(len(key), LONGEST_PREFIX) + 1) if step > 0 else ():
+            prefix = key[:n]
+            if prefix in stored:
+                if fresh.get(prefix) == []:
+                    break
                 continue
-            if not fresh:  # and neither is any longer prefix
-                db.execute(
-                    "DELETE FROM top WHERE prefix >= ? AND prefix < ?",
-                    (prefix, prefix + "\U0010ffff"),
-                )
-                continue
-            db.execute("DELETE FROM top WHERE prefix = ?", (prefix,))
-            db.executemany(
-                "INSERT INTO top VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (prefix, place, text, items, kind, key, reading)
-                    for place, (key, reading, text, items, kind) in enumerate(fresh)
-                ),
-            )
-        length += 1
-        pending = [c for c in pending if len(c[0][0]) >= length and c[0][0][: length - 1] in heavy]
+            if prefix not in heavy:
+                low, high = span(prefix)
+                heavy[prefix] = grown[high] > grown[low] and _count(db, prefix) > SCAN_ROWS
+                if heavy[prefix]:
+                    fresh[prefix] = _best_of(db, prefix)
+            if not heavy[prefix]:
+                break
+    for prefix, best in fresh.items():
+        if best == stored.get(prefix, []):
+            continue
+        db.execute("DELETE FROM top WHERE prefix = ?", (prefix,))
+        db.executemany(
+            "INSERT INTO top VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (prefix, place, text, items, kind, key, reading)
+                for place, (key, reading, text, items, kind) in enumerate(best)
+            ),
+        )
 
 
-def _merged_best(
-    best: list[Row], lost: list[Row], gained: list[Row], replaced: dict[tuple, Row]
-) -> list[Row] | None:
-    """A heavy prefix's best after its entries lost and gained rows, from its stored best and
-    the gained rows alone; None when that cannot tell (an entry at least as good as the last
-    best was removed and not replaced by a better one: the next best may be any entry)."""
+def _merged_best(best: list[Row], changes: list[_Change]) -> list[Row] | None:
+    """A heavy prefix's best after its entries changed, from its stored best and the changed
+    entries alone; None when that cannot tell (an entry at least as good as the last best was
+    removed or became worse: the next best may then be any entry)."""
     if len(best) < COMPLETIONS:
         return None
     last = _rank_key(best[-1])
-    for row in lost:
-        if _rank_key(row) <= last:
-            again = replaced.get(_entry_id(row))
-            if again is None or _rank_key(again) > _rank_key(row):
-                return None
-    candidates = {_entry_id(row): replaced.get(_entry_id(row), row) for row in best}
-    candidates.update((_entry_id(row), row) for row in gained if _rank_key(row) <= last)
+    fewest = best[-1][3]  # an entry with fewer items ranks below the last best
+    candidates = {_entry_id(row): row for row in best}
+    for _, old, new, _ in changes:
+        fell = old is not None and old[3] >= fewest and _rank_key(old) <= last
+        if fell and (new is None or _rank_key(new) > _rank_key(old)):  # type: ignore[arg-type]
+            return None
+        if new is not None and new[3] >= fewest and _rank_key(new) <= last:
+            candidates[_entry_id(new)] = new
     return _distinct_rows(sorted(candidates.values(), key=_rank_key))
 
 
