@@ -86,7 +86,7 @@ def sync(
             else:
                 assert current is not None
                 report.generation = current
-                _update(store, current, reader, report, optimize, progress)
+                _update(store, current, reader, report, optimize, progress, settings.procs)
             report.problems = [str(p) for p in reader.problems]
             report.skipped = sum(p.kind == "skipped" for p in reader.problems)
             report.warnings = sum(p.kind == "warning" for p in reader.problems)
@@ -141,9 +141,7 @@ def _build(store, settings, config, fingerprint, reader, report, progress) -> No
             raise CorpusError(
                 f"no document could be indexed from {', '.join(map(str, reader.paths))}{listed}"
             )
-        writer.commit()
-        if isinstance(writer, ParallelWriter):
-            writer.raise_failure()
+        writer.commit()  # a writer process's failure raises before anything is committed
         written_ix = storage(path).open_index()
         written = written_ix.doc_count()
         if written != report.added:  # a writer process that died without a word
@@ -206,7 +204,16 @@ def _existing(ix) -> dict[str, tuple[str, str]]:
         return {ids[n]: (hashes[n], paths[n]) for n in r.all_doc_ids()}
 
 
-def _update(store, generation, reader, report, optimize, progress) -> None:
+def _update_writer(ix: Any, procs: int) -> Writer | ParallelWriter:
+    """The writer of an incremental run: with procs > 1, writer processes analyse the changed
+    items while this one reads on (each writes a segment of its own); both note the words of
+    the segments their commit merges away, for the vocabulary."""
+    if procs > 1:
+        return ParallelWriter(ix, procs=procs, multisegment=True, counted="words")
+    return Writer(ix, counted="words")
+
+
+def _update(store, generation, reader, report, optimize, progress, procs) -> None:
     ix = store.open(generation)
     folder = store.path(generation)
     base = vocabulary.path_for(folder, ix.latest_generation())
@@ -231,7 +238,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
             if old is not None and old[0] == fields["hash"]:
                 report.unchanged += 1
             else:
-                writer = writer or Writer(ix, counted="words")
+                writer = writer or _update_writer(ix, procs)
                 writer.update_document(**fields)
                 titles[doc.id] = _title(fields)
                 if old is None:
@@ -251,7 +258,7 @@ def _update(store, generation, reader, report, optimize, progress) -> None:
                     f"no document could be read from {', '.join(map(str, reader.paths))}: "
                     "refusing to delete the whole index (an unmounted or emptied corpus?)"
                 )
-            writer = writer or Writer(ix, counted="words")
+            writer = writer or _update_writer(ix, procs)
             writer.delete_by_term("id", doc_id)
             titles[doc_id] = None
             report.deleted += 1

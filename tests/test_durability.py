@@ -399,6 +399,7 @@ NIGHTS = {
     "incremental reindex": (FIRST, SECOND, {}),
     "full rebuild": (FIRST, SECOND, {"rebuild": True}),
     "parallel first build": (None, FIRST, {"procs": 2}),
+    "parallel incremental reindex": (FIRST, SECOND, {"procs": 2}),
 }
 
 

@@ -189,6 +189,28 @@ def test_a_failed_writer_process_says_what_failed(tmp_path: Path) -> None:
     assert line.endswith("the live index is untouched")
 
 
+def test_a_failed_writer_process_in_a_reindex_commits_nothing(tmp_path: Path) -> None:
+    """An incremental run hands the changed items to writer processes too: one that fails
+    leaves the live index as it was (whoosh's MpWriter would commit without its segment, the
+    old versions deleted and the new ones lost)."""
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    write_news(corpus, news(300))
+    assert run("index", corpus, index, "--procs", "2").returncode == 0
+    before = stored(index)
+    write_news(corpus, [record(n, version=1) for n in range(300)])
+    done = run("reindex", corpus, index, "--procs", "2", preexec_fn=file_size_limit(200_000))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: a writer process failed while ")
+    assert line.endswith("the live index is untouched")
+    assert stored(index) == before
+    assert run("reindex", corpus, index, "--procs", "2").returncode == 0  # the next run
+    assert {k: v["hash"] for k, v in stored(index).items()} != {
+        k: v["hash"] for k, v in before.items()
+    }
+    assert set(stored(index)) == set(before)
+
+
 def test_a_killed_writer_process_stops_the_build_at_once(tmp_path: Path) -> None:
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     write_news(corpus, news(3000))

@@ -44,11 +44,34 @@ class Lengths:
         self._perdoc.close()
 
 
-class Writer(SegmentWriter):
+class _CountsMerged:
+    """A writer that notes a field's terms' document frequencies in the segments its commit
+    merges away (merged_frequencies), since their files are gone once it is done."""
+
+    counted: str | None
+    merged_frequencies: dict[str, int]
+
+    def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> list[Any]:
+        """SegmentWriter's, noting the counted field's frequencies in the segments merged."""
+        before = list(self.segments)  # type: ignore[attr-defined]
+        kept = super()._merge_segments(mergetype, optimize, merge)  # type: ignore[misc]
+        staying = {segment.segment_id() for segment in kept}
+        for segment in before:
+            if self.counted and segment.segment_id() not in staying:
+                reader = SegmentReader(self.storage, self.schema, segment)  # type: ignore[attr-defined]
+                try:
+                    counts = self.merged_frequencies
+                    for term, items in doc_frequencies(reader, self.counted):
+                        counts[term] = counts.get(term, 0) + items
+                finally:
+                    reader.close()
+        return kept
+
+
+class Writer(_CountsMerged, SegmentWriter):
     """Whoosh's segment writer with its postings gathered and written by .postings (TermPool,
     write_postings); exact=True writes them byte for byte as Whoosh would (for comparison).
-    counted: a field whose terms' document frequencies in the segments the commit merges away
-    are noted (merged_frequencies), since their files are gone once it is done."""
+    counted: see _CountsMerged."""
 
     def __init__(
         self, ix: Any, exact: bool = False, counted: str | None = None, **kwargs: Any
@@ -57,7 +80,7 @@ class Writer(SegmentWriter):
         self.pool = TermPool(self.schema)
         self.exact = exact
         self.counted = counted
-        self.merged_frequencies: dict[str, int] = {}
+        self.merged_frequencies = {}
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document for the kinds of field this schema has (no spelling or
@@ -91,22 +114,6 @@ class Writer(SegmentWriter):
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
-
-    def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> list[Any]:
-        """SegmentWriter's, noting the counted field's frequencies in the segments merged."""
-        before = list(self.segments)
-        kept = super()._merge_segments(mergetype, optimize, merge)
-        staying = {segment.segment_id() for segment in kept}
-        for segment in before:
-            if self.counted and segment.segment_id() not in staying:
-                reader = SegmentReader(self.storage, self.schema, segment)
-                try:
-                    counts = self.merged_frequencies
-                    for term, items in doc_frequencies(reader, self.counted):
-                        counts[term] = counts.get(term, 0) + items
-                finally:
-                    reader.close()
-        return kept
 
     def _flush_segment(self) -> None:  # whoosh.writing.SegmentWriter's, but for TermPool
         self.perdocwriter.close()
@@ -152,13 +159,22 @@ class _WriterProcess(SubWriterTask):
         self.doing = "finishing its segment"
 
 
-class ParallelWriter(MpWriter):
+class ParallelWriter(_CountsMerged, MpWriter):
     """MpWriter whose writer processes use Writer and report their failures, which stop the
-    build (raise_failure)."""
+    run before anything is committed (raise_failure); counted: see _CountsMerged."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, counted: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.failures: multiprocessing.Queue = multiprocessing.Queue()
+        self.counted = counted
+        self.merged_frequencies = {}
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        """MpWriter's, unless a writer process failed: whoosh's _commit goes on without the
+        segment of a writer that sent none, which in an update would commit the old versions'
+        deletion without their new versions."""
+        self.raise_failure()
+        super()._commit_toc(segments)
 
     def _new_task(self) -> _WriterProcess:
         task = _WriterProcess(
