@@ -204,11 +204,12 @@ def _existing(ix) -> dict[str, tuple[str, str]]:
         return {ids[n]: (hashes[n], paths[n]) for n in r.all_doc_ids()}
 
 
-def _update_writer(ix: Any, procs: int) -> Writer | ParallelWriter:
+def _update_writer(ix: Any, procs: int, optimize: bool) -> Writer | ParallelWriter:
     """The writer of an incremental run: with procs > 1, writer processes analyse the changed
-    items while this one reads on (each writes a segment of its own); both note the words of
-    the segments their commit merges away, for the vocabulary."""
-    if procs > 1:
+    items while this one reads on (each writes a segment of its own), unless the run merges
+    every segment (MpWriter's own process would merge them through Whoosh's slow pool); both
+    note the words of the segments their commit merges away, for the vocabulary."""
+    if procs > 1 and not optimize:
         return ParallelWriter(ix, procs=procs, multisegment=True, counted="words")
     return Writer(ix, counted="words")
 
@@ -238,7 +239,7 @@ def _update(store, generation, reader, report, optimize, progress, procs) -> Non
             if old is not None and old[0] == fields["hash"]:
                 report.unchanged += 1
             else:
-                writer = writer or _update_writer(ix, procs)
+                writer = writer or _update_writer(ix, procs, optimize)
                 writer.update_document(**fields)
                 titles[doc.id] = _title(fields)
                 if old is None:
@@ -258,7 +259,7 @@ def _update(store, generation, reader, report, optimize, progress, procs) -> Non
                     f"no document could be read from {', '.join(map(str, reader.paths))}: "
                     "refusing to delete the whole index (an unmounted or emptied corpus?)"
                 )
-            writer = writer or _update_writer(ix, procs)
+            writer = writer or _update_writer(ix, procs, optimize)
             writer.delete_by_term("id", doc_id)
             titles[doc_id] = None
             report.deleted += 1
