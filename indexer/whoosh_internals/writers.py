@@ -44,12 +44,18 @@ class Lengths:
         self._perdoc.close()
 
 
-class _CountsMerged:
-    """A writer that notes a field's terms' document frequencies in the segments its commit
-    merges away (merged_frequencies), since their files are gone once it is done."""
+class _OurSegment:
+    """What both our writers change in the segment a writer process of Whoosh's writes itself:
+    its postings gathered by .postings' TermPool and written by write_postings (exact=True:
+    byte for byte as Whoosh would, for comparison), merged segments' postings included; and,
+    for a field named counted, its terms' document frequencies in the segments the commit merges
+    away noted (merged_frequencies), since their files are gone once it is done."""
 
-    counted: str | None
-    merged_frequencies: dict[str, int]
+    def _start(self, exact: bool, counted: str | None) -> None:
+        self.pool = TermPool(self.schema)  # type: ignore[attr-defined]
+        self.exact = exact
+        self.counted = counted
+        self.merged_frequencies: dict[str, int] = {}
 
     def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> list[Any]:
         """SegmentWriter's, noting the counted field's frequencies in the segments merged."""
@@ -67,20 +73,33 @@ class _CountsMerged:
                     reader.close()
         return kept
 
+    def _flush_segment(self) -> None:  # whoosh.writing.SegmentWriter's, but for TermPool
+        self.perdocwriter.close()  # type: ignore[attr-defined]
+        lengths = (
+            Lengths(self.per_document_reader())  # type: ignore[attr-defined]
+            if self.codec.length_stats  # type: ignore[attr-defined]
+            else None
+        )
+        write_postings(
+            self.fieldwriter,  # type: ignore[attr-defined]
+            lengths,
+            self.pool,
+            self.codec._blocklimit,  # type: ignore[attr-defined]
+            self.exact,
+        )
+        self.fieldwriter.close()  # type: ignore[attr-defined]
+        if lengths:
+            lengths.close()
 
-class Writer(_CountsMerged, SegmentWriter):
-    """Whoosh's segment writer with its postings gathered and written by .postings (TermPool,
-    write_postings); exact=True writes them byte for byte as Whoosh would (for comparison).
-    counted: see _CountsMerged."""
+
+class Writer(_OurSegment, SegmentWriter):
+    """Whoosh's segment writer with our segment (_OurSegment) and its own add_document."""
 
     def __init__(
         self, ix: Any, exact: bool = False, counted: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(ix, **kwargs)
-        self.pool = TermPool(self.schema)
-        self.exact = exact
-        self.counted = counted
-        self.merged_frequencies = {}
+        self._start(exact, counted)
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document for the kinds of field this schema has (no spelling or
@@ -114,14 +133,6 @@ class Writer(_CountsMerged, SegmentWriter):
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
-
-    def _flush_segment(self) -> None:  # whoosh.writing.SegmentWriter's, but for TermPool
-        self.perdocwriter.close()
-        lengths = Lengths(self.per_document_reader()) if self.codec.length_stats else None
-        write_postings(self.fieldwriter, lengths, self.pool, self.codec._blocklimit, self.exact)
-        self.fieldwriter.close()
-        if lengths:
-            lengths.close()
 
 
 class _WriterProcess(SubWriterTask):
@@ -159,15 +170,15 @@ class _WriterProcess(SubWriterTask):
         self.doing = "finishing its segment"
 
 
-class ParallelWriter(_CountsMerged, MpWriter):
+class ParallelWriter(_OurSegment, MpWriter):
     """MpWriter whose writer processes use Writer and report their failures, which stop the
-    run before anything is committed (raise_failure); counted: see _CountsMerged."""
+    run before anything is committed (raise_failure); its own segment, where an incremental
+    run's merges go, is ours too (_OurSegment)."""
 
     def __init__(self, *args: Any, counted: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._start(False, counted)
         self.failures: multiprocessing.Queue = multiprocessing.Queue()
-        self.counted = counted
-        self.merged_frequencies = {}
 
     def _commit_toc(self, segments: list[Any]) -> None:
         """MpWriter's, unless a writer process failed: whoosh's _commit goes on without the
