@@ -7,8 +7,8 @@ One SQLite file per committed state of a generation (vocabulary-<Whoosh TOC gene
 in its folder), written beside and renamed into place once complete, never changed after: the
 search side opens it read-only and immutable, so every serving worker reads it through the OS's
 page cache instead of holding a copy. A reindex copies the previous file and patches what it
-changed (counts, the pinyin keys of words whose count changed, titles), so its cost follows the
-change, not the archive; only the best completions of common prefixes are found again whole."""
+changed (counts, the pinyin keys of words whose count changed, titles, the best completions of
+the common prefixes those reach), so its cost follows the change, not the archive."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ LONGEST_PREFIX = 16  # past this many characters no prefix is that common
 PINYIN_MIN_ITEMS = 2  # words read as pinyin: those in at least this many items ...
 PINYIN_CHARS = (2, 6)  # ... of this many Han characters
 KINDS = ("word", "title", "pinyin")  # what a completion is, in the order ties are shown
+_PAST = "\U0010ffff"  # past every character: keys from p to p + _PAST are those starting with p
 
 # Entries: key (what a typed prefix is compared with: the folded word or title, or a pinyin
 # key), text (what is offered), items (how many items hold it), kind, and for pinyin keys
@@ -145,7 +146,7 @@ def build(
         patch = reused is not None and reused == base and not whole and old.usable
         known = {} if patch else old.readings()
     if patch:
-        _patch(target, reused, _WordCounts(ix, counted), changes)
+        _patch(target, reused, ix, counted, changes)
     else:
         titles = {i: t for i, t in changes.items() if t is not None} if whole else None
         _write(target, _words(ix), _stored_titles(ix) if titles is None else titles, known)
@@ -218,37 +219,32 @@ def _counted(term: str) -> bool:
     return len(term) > 1 and HAN_RUN.match(term) is not None
 
 
-class _WordCounts:
-    """The words whose count a reindex changed, with their counts before and after, read from
-    the segments it wrote (and merged) when that is known, else from all of them."""
-
-    def __init__(self, ix: Any, counted: Counted | None) -> None:
-        self.ix = ix
-        self.counted = counted
-
-    def changed(self, db: sqlite3.Connection) -> tuple[dict[str, int], dict[str, int]]:
-        """(before, after) of the words whose count changed (after 0: gone), db the base."""
-        if self.counted is not None:
-            delta = _words(self.ix, skip=self.counted.segments)
-            for term, items in self.counted.merged.items():
-                if _counted(term):
-                    delta[term] = delta.get(term, 0) - items
-            before = dict(
-                db.execute(
-                    "SELECT text, items FROM entries WHERE key IN"
-                    " (SELECT value FROM json_each(?)) AND reading = '' AND kind = 'word'",
-                    (json.dumps(list(delta), ensure_ascii=False),),
-                )
+def _changed_words(
+    db: sqlite3.Connection, ix: Any, counted: Counted | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(before, after) of the words whose count a reindex changed (after 0: gone), db the
+    base: read from the segments it wrote (and merged) when counted says which, else from all
+    of them."""
+    if counted is not None:
+        delta = _words(ix, skip=counted.segments)
+        for term, items in counted.merged.items():
+            if _counted(term):
+                delta[term] = delta.get(term, 0) - items
+        before = dict(
+            db.execute(
+                "SELECT text, items FROM entries WHERE key IN"
+                " (SELECT value FROM json_each(?)) AND reading = '' AND kind = 'word'",
+                (json.dumps(list(delta), ensure_ascii=False),),
             )
-            after = {w: before.get(w, 0) + n for w, n in delta.items() if n}
-            if all(n >= 0 for n in after.values()):
-                return before, after
-            # the base did not count what the run says it did: count again from every segment
-        before = dict(db.execute("SELECT text, items FROM entries WHERE kind = 'word'"))
-        now = _words(self.ix)
-        words = before.keys() | now.keys()
-        after = {w: now.get(w, 0) for w in words if before.get(w) != now.get(w)}
-        return before, after
+        )
+        after = {w: before.get(w, 0) + n for w, n in delta.items() if n}
+        if all(n >= 0 for n in after.values()):
+            return before, after
+        # the base did not count what the run says it did: count again from every segment
+    before = dict(db.execute("SELECT text, items FROM entries WHERE kind = 'word'"))
+    now = _words(ix)
+    words = before.keys() | now.keys()
+    return before, {w: now.get(w, 0) for w in words if before.get(w) != now.get(w)}
 
 
 def _pinyin_worthy(word: str, items: int) -> bool:
@@ -300,7 +296,9 @@ def _write(
     _place(tmp, target)
 
 
-def _patch(target: Path, base: Path, words: _WordCounts, changes: TitleChanges) -> None:
+def _patch(
+    target: Path, base: Path, ix: Any, counted: Counted | None, changes: TitleChanges
+) -> None:
     """Write target as a copy of base changed where the run changed it: the counts of words
     and titles, the pinyin keys of the words whose count changed, the changed titles, and the
     best completions of the heavy prefixes those changes reach (the same file _write would
@@ -310,7 +308,7 @@ def _patch(target: Path, base: Path, words: _WordCounts, changes: TitleChanges) 
     db = sqlite3.connect(tmp)
     try:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-        removed, added = _patch_words(db, *words.changed(db))
+        removed, added = _patch_words(db, *_changed_words(db, ix, counted))
         title_removed, title_added = _patch_titles(db, changes)
         _patch_top(db, {*removed, *title_removed}, {*added, *title_added})
         db.commit()
@@ -430,7 +428,7 @@ def _patch_top(db: sqlite3.Connection, removed: set[Row], added: set[Row]) -> No
 
     def span(prefix: str) -> tuple[int, int]:
         low = bisect.bisect_left(keys, prefix)
-        return low, bisect.bisect_left(keys, prefix + "\U0010ffff", low)
+        return low, bisect.bisect_left(keys, prefix + _PAST, low)
 
     fresh: dict[str, list[Row]] = {}  # prefix -> its best now ([]: no longer heavy)
     for prefix, best in sorted(stored.items()):  # a prefix before the longer ones
@@ -491,19 +489,19 @@ def _merged_best(best: list[Row], changes: list[_Change]) -> list[Row] | None:
     return _distinct_rows(sorted(candidates.values(), key=_rank_key))
 
 
-def _best_of(db: sqlite3.Connection, prefix: str) -> list[Row]:
+def _best_of(db: sqlite3.Connection, prefix: str, limit: int = COMPLETIONS) -> list[Row]:
     """A prefix's best entries found from all entries that start with it."""
     rows = db.execute(
         "SELECT key, reading, text, items, kind FROM entries WHERE key >= ? AND key < ?",
-        (prefix, prefix + "\U0010ffff"),
+        (prefix, prefix + _PAST),
     ).fetchall()
-    return _distinct_rows(sorted(rows, key=_rank_key))
+    return _distinct_rows(sorted(rows, key=_rank_key), limit)
 
 
 def _count(db: sqlite3.Connection, prefix: str) -> int:
     return db.execute(
         "SELECT count(*) FROM entries WHERE key >= ? AND key < ?",
-        (prefix, prefix + "\U0010ffff"),
+        (prefix, prefix + _PAST),
     ).fetchone()[0]
 
 
@@ -520,15 +518,15 @@ def _rank_key(row: Row) -> tuple[int, int, int, str, str, str, str]:
     return -items, KINDS.index(kind), len(text), key, reading, text, kind
 
 
-def _distinct_rows(rows: Iterable[Row]) -> list[Row]:
-    """The first row of each text, COMPLETIONS of them at most, in the given order."""
+def _distinct_rows(rows: Iterable[Row], limit: int = COMPLETIONS) -> list[Row]:
+    """The first row of each text, limit of them at most, in the given order."""
     seen: set[str] = set()
     found: list[Row] = []
     for row in rows:
         if row[2] not in seen:
             seen.add(row[2])
             found.append(row)
-            if len(found) == COMPLETIONS:
+            if len(found) == limit:
                 break
     return found
 
@@ -609,7 +607,7 @@ def _heavy_prefixes(rows: list[Row]) -> Iterator[tuple[str, int, str, int, str, 
         at = bisect.bisect_right(keys, prefix, low, high)  # past the key equal to prefix
         while at < high:
             longer = keys[at][: len(prefix) + 1]
-            end = bisect.bisect_left(keys, longer + "\U0010ffff", at, high)
+            end = bisect.bisect_left(keys, longer + _PAST, at, high)
             runs.append((longer, at, end))
             at = end
 
@@ -669,14 +667,9 @@ class Vocabulary:
             rows = self._db.execute(
                 "SELECT text, items, kind FROM top WHERE prefix = ? ORDER BY rank", (prefix,)
             ).fetchall()
-            if not rows:  # then at most SCAN_ROWS entries start with it, in the table's order
-                rows = self._db.execute(
-                    "SELECT text, items, kind FROM entries WHERE key >= ? AND key < ?"
-                    " ORDER BY key, reading, text, items, kind",
-                    (prefix, prefix + "\U0010ffff"),
-                ).fetchall()
-                rows.sort(key=lambda r: (-r[1], KINDS.index(r[2]), len(r[0])))  # stable
-        return _distinct(rows, limit)
+            if rows:  # stored for a prefix more than SCAN_ROWS entries start with
+                return [Entry(*row) for row in rows[:limit]]
+            return [Entry(t, n, k) for _, _, t, n, k in _best_of(self._db, prefix, limit)]
 
     def read_as(self, key: str, initials: bool, limit: int) -> list[Entry]:
         """The words with this pinyin reading (a full key, or initials), most items first."""
@@ -687,13 +680,3 @@ class Vocabulary:
                 (key, "i" if initials else "f", limit),
             ).fetchall()
         return [Entry(*row) for row in rows]
-
-
-def _distinct(rows: Iterable[tuple[str, int, str]], limit: int) -> list[Entry]:
-    seen: set[str] = set()
-    found: list[Entry] = []
-    for text, items, kind in rows:
-        if text not in seen and len(found) < limit:
-            seen.add(text)
-            found.append(Entry(text, items, kind))
-    return found
